@@ -1,0 +1,542 @@
+//! The command line, as SPEC.md's "Command surface (contract)" defines it.
+//!
+//! Parsing is pure: [`parse`] takes the arguments after the program name and
+//! returns a [`Command`] or a usage error (exit 2). Nothing here touches the
+//! system, so every form is unit-tested from a plain list of strings.
+
+mod dm;
+mod help;
+mod value;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lexopt::prelude::*;
+
+pub use dm::DmCommand;
+pub use help::{help_text, usage_text};
+pub use value::{GrowTarget, Size};
+
+use crate::error::{Error, Result};
+
+/// Where an offline job runs: in the live system lifted into a tmpfs, or at
+/// the end of the next reboot as systemd's shutdown program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Live,
+    AtShutdown,
+}
+
+/// What every offline job (shrink, fsck, run) shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOptions {
+    pub mode: Mode,
+    pub yes: bool,
+    /// `None`: the default (10 min for live jobs when sshd runs); `Some(0)`
+    /// disables the dead-man timer.
+    pub confirm_within: Option<Duration>,
+    pub bring: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `--help` or `help [COMMAND]`.
+    Help(Option<String>),
+    Version,
+    Plan {
+        json: bool,
+    },
+    Shrink {
+        size: Size,
+        device: Option<PathBuf>,
+        job: JobOptions,
+    },
+    Fsck {
+        job: JobOptions,
+    },
+    Run {
+        job: JobOptions,
+        argv: Vec<OsString>,
+    },
+    Grow {
+        target: GrowTarget,
+        path: Option<PathBuf>,
+    },
+    Status {
+        json: bool,
+        follow: bool,
+    },
+    Confirm,
+    Abort,
+    Enter {
+        size: Option<Size>,
+        bring: Vec<PathBuf>,
+        ssh: bool,
+    },
+    Release {
+        kill: bool,
+        grace: Duration,
+        ssh: bool,
+    },
+    Return,
+    Probe {
+        paths: Vec<PathBuf>,
+        json: bool,
+    },
+    Ext4 {
+        path: PathBuf,
+        json: bool,
+    },
+    Holders {
+        target: Option<PathBuf>,
+        json: bool,
+    },
+    Dm(DmCommand),
+    Bring {
+        dest: PathBuf,
+        programs: Vec<PathBuf>,
+        json: bool,
+    },
+    SwitchRoot {
+        newroot: PathBuf,
+        init: PathBuf,
+        args: Vec<OsString>,
+    },
+}
+
+/// The default `--grace` of `release`: SIGTERM, then SIGKILL after this.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+impl Command {
+    /// The subcommand's name as the user types it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Help(_) => "help",
+            Command::Version => "version",
+            Command::Plan { .. } => "plan",
+            Command::Shrink { .. } => "shrink",
+            Command::Fsck { .. } => "fsck",
+            Command::Run { .. } => "run",
+            Command::Grow { .. } => "grow",
+            Command::Status { .. } => "status",
+            Command::Confirm => "confirm",
+            Command::Abort => "abort",
+            Command::Enter { .. } => "enter",
+            Command::Release { .. } => "release",
+            Command::Return => "return",
+            Command::Probe { .. } => "probe",
+            Command::Ext4 { .. } => "ext4",
+            Command::Holders { .. } => "holders",
+            Command::Dm(_) => "dm",
+            Command::Bring { .. } => "bring",
+            Command::SwitchRoot { .. } => "switch-root",
+        }
+    }
+}
+
+/// Parses the arguments that follow the program name.
+pub fn parse<I>(args: I) -> Result<Command>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    let mut p = lexopt::Parser::from_args(args);
+    let sub = loop {
+        match p.next().map_err(usage)? {
+            Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
+            Some(Long("version") | Short('V')) => return Ok(Command::Version),
+            Some(Value(v)) => break string(v)?,
+            Some(other) => return Err(usage(other.unexpected())),
+            None => {
+                return Err(Error::Usage(
+                    "no command given (see rootlift --help)".into(),
+                ));
+            }
+        }
+    };
+    let cmd = match sub.as_str() {
+        "help" => parse_help(&mut p)?,
+        "version" => no_args(&mut p, "version", Command::Version)?,
+        "plan" => parse_plan(&mut p)?,
+        "shrink" => parse_shrink(&mut p)?,
+        "fsck" => parse_fsck(&mut p)?,
+        "run" => parse_run(&mut p)?,
+        "grow" => parse_grow(&mut p)?,
+        "status" => parse_status(&mut p)?,
+        "confirm" => no_args(&mut p, "confirm", Command::Confirm)?,
+        "abort" => no_args(&mut p, "abort", Command::Abort)?,
+        "enter" => parse_enter(&mut p)?,
+        "release" => parse_release(&mut p)?,
+        "return" => no_args(&mut p, "return", Command::Return)?,
+        "probe" => parse_probe(&mut p)?,
+        "ext4" => parse_ext4(&mut p)?,
+        "holders" => parse_holders(&mut p)?,
+        "dm" => dm::parse(&mut p)?,
+        "bring" => parse_bring(&mut p)?,
+        "switch-root" => parse_switch_root(&mut p)?,
+        other => {
+            return Err(Error::Usage(format!(
+                "unknown command '{other}' (see rootlift --help)"
+            )));
+        }
+    };
+    Ok(cmd)
+}
+
+/// Parses util-linux `switch_root NEWROOT INIT [ARGS...]`, for when rootlift
+/// is invoked under that name (multi-call, as in an initramfs).
+pub fn parse_switch_root_multicall<I>(args: I) -> Result<Command>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    let mut p = lexopt::Parser::from_args(args);
+    parse_switch_root(&mut p)
+}
+
+fn usage(e: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("{e} (see rootlift --help)"))
+}
+
+fn string(v: OsString) -> Result<String> {
+    v.into_string()
+        .map_err(|v| Error::Usage(format!("argument is not valid UTF-8: {v:?}")))
+}
+
+/// `--help` inside a subcommand answers with that subcommand's help.
+fn help_for(cmd: &str) -> Command {
+    Command::Help(Some(cmd.to_owned()))
+}
+
+fn parse_help(p: &mut lexopt::Parser) -> Result<Command> {
+    let topic = match p.next().map_err(usage)? {
+        Some(Value(v)) => Some(string(v)?),
+        Some(other) => return Err(usage(other.unexpected())),
+        None => None,
+    };
+    if let Some(extra) = p.next().map_err(usage)? {
+        return Err(usage(extra.unexpected()));
+    }
+    Ok(Command::Help(topic))
+}
+
+fn no_args(p: &mut lexopt::Parser, name: &str, cmd: Command) -> Result<Command> {
+    match p.next().map_err(usage)? {
+        None => Ok(cmd),
+        Some(Long("help") | Short('h')) => Ok(help_for(name)),
+        Some(other) => Err(usage(other.unexpected())),
+    }
+}
+
+fn parse_plan(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut json = false;
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(help_for("plan")),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    Ok(Command::Plan { json })
+}
+
+/// An option every job accepts (it borrows nothing from the parser, so the
+/// option's value can be read right after).
+#[derive(Clone, Copy)]
+enum JobKey {
+    Live,
+    AtShutdown,
+    Yes,
+    ConfirmWithin,
+    Bring,
+}
+
+impl JobKey {
+    fn of(arg: &lexopt::Arg) -> Option<JobKey> {
+        Some(match arg {
+            Long("live") => JobKey::Live,
+            Long("at-shutdown") => JobKey::AtShutdown,
+            Long("yes") | Short('y') => JobKey::Yes,
+            Long("confirm-within") => JobKey::ConfirmWithin,
+            Long("bring") => JobKey::Bring,
+            _ => return None,
+        })
+    }
+}
+
+/// The options every job accepts, gathered while its own options are parsed.
+struct JobArgs {
+    job: JobOptions,
+    modes_given: u8,
+}
+
+impl JobArgs {
+    fn new() -> Self {
+        JobArgs {
+            job: JobOptions {
+                mode: Mode::Live,
+                yes: false,
+                confirm_within: None,
+                bring: Vec::new(),
+            },
+            modes_given: 0,
+        }
+    }
+
+    /// Takes a job option, with its value when it has one.
+    fn take(&mut self, p: &mut lexopt::Parser, key: JobKey) -> Result<()> {
+        match key {
+            JobKey::Live => self.set_mode(Mode::Live),
+            JobKey::AtShutdown => self.set_mode(Mode::AtShutdown),
+            JobKey::Yes => self.job.yes = true,
+            JobKey::ConfirmWithin => {
+                let v = string(p.value().map_err(usage)?)?;
+                self.job.confirm_within = Some(value::duration(&v)?);
+            }
+            JobKey::Bring => self
+                .job
+                .bring
+                .push(PathBuf::from(p.value().map_err(usage)?)),
+        }
+        Ok(())
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        self.job.mode = mode;
+        self.modes_given = self.modes_given.saturating_add(1);
+    }
+
+    fn finish(self) -> Result<JobOptions> {
+        if self.modes_given > 1 {
+            return Err(usage("--live and --at-shutdown exclude each other"));
+        }
+        Ok(self.job)
+    }
+}
+
+fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut job = JobArgs::new();
+    let mut size = None;
+    let mut device = None;
+    while let Some(arg) = p.next().map_err(usage)? {
+        if let Some(key) = JobKey::of(&arg) {
+            job.take(p, key)?;
+            continue;
+        }
+        match arg {
+            Long("device") => device = Some(PathBuf::from(p.value().map_err(usage)?)),
+            Long("help") | Short('h') => return Ok(help_for("shrink")),
+            Value(v) if size.is_none() => size = Some(Size::parse(&string(v)?)?),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let job = job.finish()?;
+    let size = size.ok_or_else(|| usage("shrink needs a SIZE, e.g. 'rootlift shrink 8G'"))?;
+    Ok(Command::Shrink { size, device, job })
+}
+
+fn parse_fsck(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut job = JobArgs::new();
+    while let Some(arg) = p.next().map_err(usage)? {
+        if let Some(key) = JobKey::of(&arg) {
+            job.take(p, key)?;
+            continue;
+        }
+        match arg {
+            Long("help") | Short('h') => return Ok(help_for("fsck")),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let job = job.finish()?;
+    Ok(Command::Fsck { job })
+}
+
+fn parse_run(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut job = JobArgs::new();
+    let mut argv = Vec::new();
+    while let Some(arg) = p.next().map_err(usage)? {
+        if let Some(key) = JobKey::of(&arg) {
+            job.take(p, key)?;
+            continue;
+        }
+        match arg {
+            Long("help") | Short('h') => return Ok(help_for("run")),
+            // lexopt hands out everything after `--` as plain values.
+            Value(v) => {
+                argv.push(v);
+                argv.extend(p.raw_args().map_err(usage)?);
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let job = job.finish()?;
+    if argv.is_empty() {
+        return Err(usage("run needs a command after '--'"));
+    }
+    Ok(Command::Run { job, argv })
+}
+
+fn parse_grow(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut values = Vec::new();
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("help") | Short('h') => return Ok(help_for("grow")),
+            Value(v) if values.len() < 2 => values.push(v),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let mut values = values.into_iter();
+    let (target, path) = match (values.next(), values.next()) {
+        (None, _) => (GrowTarget::Max, None),
+        (Some(first), second) => {
+            let first_s = string(first.clone())?;
+            match GrowTarget::parse(&first_s) {
+                Ok(t) => (t, second.map(PathBuf::from)),
+                // A single argument that is not a size is the PATH.
+                Err(_) if second.is_none() && first_s.starts_with('/') => {
+                    (GrowTarget::Max, Some(PathBuf::from(first)))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    Ok(Command::Grow { target, path })
+}
+
+fn parse_status(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut json, mut follow) = (false, false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("follow") | Short('f') => follow = true,
+            Long("help") | Short('h') => return Ok(help_for("status")),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    Ok(Command::Status { json, follow })
+}
+
+fn parse_enter(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut size, mut bring, mut ssh) = (None, Vec::new(), false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("size") => size = Some(Size::parse(&string(p.value().map_err(usage)?)?)?),
+            Long("bring") => bring.push(PathBuf::from(p.value().map_err(usage)?)),
+            Long("ssh") => ssh = true,
+            Long("help") | Short('h') => return Ok(help_for("enter")),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    Ok(Command::Enter { size, bring, ssh })
+}
+
+fn parse_release(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut kill, mut grace, mut ssh) = (false, DEFAULT_GRACE, false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("kill") => kill = true,
+            Long("grace") => grace = value::duration(&string(p.value().map_err(usage)?)?)?,
+            Long("ssh") => ssh = true,
+            Long("help") | Short('h') => return Ok(help_for("release")),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    Ok(Command::Release { kill, grace, ssh })
+}
+
+fn parse_probe(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut paths, mut json) = (Vec::new(), false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(help_for("probe")),
+            Value(v) => paths.push(PathBuf::from(v)),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    if paths.is_empty() {
+        return Err(usage("probe needs at least one DEV or FILE"));
+    }
+    Ok(Command::Probe { paths, json })
+}
+
+fn parse_ext4(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut path, mut json) = (None, false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(help_for("ext4")),
+            Value(v) if path.is_none() => path = Some(PathBuf::from(v)),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let path = path.ok_or_else(|| usage("ext4 needs a DEV or FILE"))?;
+    Ok(Command::Ext4 { path, json })
+}
+
+fn parse_holders(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut target, mut json) = (None, false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(help_for("holders")),
+            Value(v) if target.is_none() => target = Some(PathBuf::from(v)),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    Ok(Command::Holders { target, json })
+}
+
+fn parse_bring(p: &mut lexopt::Parser) -> Result<Command> {
+    let (mut values, mut json) = (Vec::new(), false);
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(help_for("bring")),
+            Value(v) => values.push(PathBuf::from(v)),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    if values.len() < 2 {
+        return Err(usage("bring needs DEST and at least one PROGRAM"));
+    }
+    let dest = values.remove(0);
+    Ok(Command::Bring {
+        dest,
+        programs: values,
+        json,
+    })
+}
+
+fn parse_switch_root(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut values: Vec<OsString> = Vec::new();
+    while let Some(arg) = p.next().map_err(usage)? {
+        match arg {
+            Long("help") | Short('h') if values.is_empty() => return Ok(help_for("switch-root")),
+            Value(v) => {
+                values.push(v);
+                if values.len() == 2 {
+                    // Everything after INIT belongs to INIT, options included.
+                    values.extend(p.raw_args().map_err(usage)?);
+                    break;
+                }
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    if values.len() < 2 {
+        return Err(usage("switch-root needs NEWROOT and INIT"));
+    }
+    let mut values = values.into_iter();
+    let newroot = PathBuf::from(values.next().unwrap_or_default());
+    let init = PathBuf::from(values.next().unwrap_or_default());
+    Ok(Command::SwitchRoot {
+        newroot,
+        init,
+        args: values.collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,195 @@
+//! The one error type of rootlift and its mapping onto the exit codes of
+//! SPEC.md: 0 ok, 1 operation failed, 2 usage error, 3 refused by a safety
+//! check (nothing was changed).
+//!
+//! Messages are lower-case and name the call that failed, the path it was
+//! given and the errno the kernel returned, e.g.
+//! `pivot_root /run/rootlift/root: EINVAL (invalid argument)`.
+
+use std::fmt;
+
+use rustix::io::Errno;
+
+/// Exit code: the operation failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: the command line was wrong.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a safety check refused; nothing was changed.
+pub const EXIT_REFUSED: u8 = 3;
+
+#[derive(Debug)]
+pub enum Error {
+    /// The command line could not be understood (exit 2).
+    Usage(String),
+    /// A safety check refused the operation before anything changed (exit 3).
+    Refused(String),
+    /// A subcommand that exists in the contract but has no code yet (exit 1).
+    NotImplemented(&'static str),
+    /// A system call failed: which call, on which path, with which errno.
+    Sys {
+        call: &'static str,
+        path: String,
+        errno: Errno,
+    },
+    /// Data read from the kernel or a disk did not parse: what was being
+    /// read, from where, and why it was rejected.
+    Invalid {
+        what: &'static str,
+        path: String,
+        why: String,
+    },
+    /// An external program rootlift ran failed.
+    Command { program: String, status: String },
+    /// Anything else that failed, already worded as a lower-case sentence.
+    Failed(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A failed system call on a path.
+    pub fn sys(call: &'static str, path: impl fmt::Display, errno: Errno) -> Self {
+        Error::Sys {
+            call,
+            path: path.to_string(),
+            errno,
+        }
+    }
+
+    /// A failed std I/O call on a path; keeps the errno when there is one.
+    pub fn io(call: &'static str, path: impl fmt::Display, err: &std::io::Error) -> Self {
+        let errno = err
+            .raw_os_error()
+            .map(Errno::from_raw_os_error)
+            .unwrap_or(Errno::IO);
+        Error::sys(call, path, errno)
+    }
+
+    /// Bytes that do not parse.
+    pub fn invalid(what: &'static str, path: impl fmt::Display, why: impl fmt::Display) -> Self {
+        Error::Invalid {
+            what,
+            path: path.to_string(),
+            why: why.to_string(),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Refused(_) => EXIT_REFUSED,
+            _ => EXIT_FAILED,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(msg) => write!(f, "{msg}"),
+            Error::Refused(msg) => write!(f, "refused: {msg}"),
+            Error::NotImplemented(cmd) => write!(f, "{cmd} is not implemented yet"),
+            Error::Sys { call, path, errno } => {
+                write!(f, "{call} {path}: {}", ErrnoText(*errno))
+            }
+            Error::Invalid { what, path, why } => write!(f, "{what} {path}: {why}"),
+            Error::Command { program, status } => write!(f, "{program}: {status}"),
+            Error::Failed(msg) => write!(f, "{msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// An errno printed as `ENAME (description)`, lower-case, stable across libcs.
+pub struct ErrnoText(pub Errno);
+
+impl fmt::Display for ErrnoText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw = self.0.raw_os_error();
+        match errno_name(raw) {
+            Some((name, text)) => write!(f, "{name} ({text})"),
+            None => write!(f, "errno {raw}"),
+        }
+    }
+}
+
+/// The errnos rootlift's calls can return, named as in errno(3).
+fn errno_name(raw: i32) -> Option<(&'static str, &'static str)> {
+    Some(match raw {
+        1 => ("EPERM", "operation not permitted"),
+        2 => ("ENOENT", "no such file or directory"),
+        3 => ("ESRCH", "no such process"),
+        4 => ("EINTR", "interrupted system call"),
+        5 => ("EIO", "input/output error"),
+        6 => ("ENXIO", "no such device or address"),
+        7 => ("E2BIG", "argument list too long"),
+        8 => ("ENOEXEC", "exec format error"),
+        9 => ("EBADF", "bad file descriptor"),
+        11 => ("EAGAIN", "resource temporarily unavailable"),
+        12 => ("ENOMEM", "cannot allocate memory"),
+        13 => ("EACCES", "permission denied"),
+        14 => ("EFAULT", "bad address"),
+        15 => ("ENOTBLK", "block device required"),
+        16 => ("EBUSY", "device or resource busy"),
+        17 => ("EEXIST", "file exists"),
+        18 => ("EXDEV", "invalid cross-device link"),
+        19 => ("ENODEV", "no such device"),
+        20 => ("ENOTDIR", "not a directory"),
+        21 => ("EISDIR", "is a directory"),
+        22 => ("EINVAL", "invalid argument"),
+        24 => ("EMFILE", "too many open files"),
+        25 => ("ENOTTY", "inappropriate ioctl for device"),
+        26 => ("ETXTBSY", "text file busy"),
+        27 => ("EFBIG", "file too large"),
+        28 => ("ENOSPC", "no space left on device"),
+        30 => ("EROFS", "read-only file system"),
+        31 => ("EMLINK", "too many links"),
+        36 => ("ENAMETOOLONG", "file name too long"),
+        38 => ("ENOSYS", "function not implemented"),
+        39 => ("ENOTEMPTY", "directory not empty"),
+        40 => ("ELOOP", "too many levels of symbolic links"),
+        61 => ("ENODATA", "no data available"),
+        75 => ("EOVERFLOW", "value too large for defined data type"),
+        95 => ("EOPNOTSUPP", "operation not supported"),
+        110 => ("ETIMEDOUT", "connection timed out"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sys_error_names_call_path_and_errno() {
+        let e = Error::sys("pivot_root", "/run/rootlift/root", Errno::INVAL);
+        assert_eq!(
+            e.to_string(),
+            "pivot_root /run/rootlift/root: EINVAL (invalid argument)"
+        );
+        assert_eq!(e.exit_code(), EXIT_FAILED);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::Refused("x".into()).exit_code(), 3);
+        assert_eq!(Error::NotImplemented("plan").exit_code(), 1);
+        assert_eq!(
+            Error::NotImplemented("plan").to_string(),
+            "plan is not implemented yet"
+        );
+    }
+
+    #[test]
+    fn io_error_keeps_errno() {
+        let io = std::io::Error::from_raw_os_error(16);
+        assert_eq!(
+            Error::io("open", "/dev/vda", &io).to_string(),
+            "open /dev/vda: EBUSY (device or resource busy)"
+        );
+        let unknown = Error::sys("read", "/x", Errno::from_raw_os_error(200));
+        assert_eq!(unknown.to_string(), "read /x: errno 200");
+    }
+}

@@ -1,0 +1,46 @@
+//! rootlift: take a running Linux system's root filesystem offline without a
+//! reboot, and put it back. This file only parses and dispatches; each
+//! kernel interface lives in its own module.
+
+mod cli;
+mod error;
+mod json;
+mod output;
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use cli::Command;
+use error::{Error, Result};
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os();
+    let argv0 = args.next();
+    let parsed = match argv0.as_deref().map(Path::new).and_then(Path::file_name) {
+        // Multi-call: as `switch_root` in an initramfs, util-linux's syntax.
+        Some(name) if name == OsStr::new("switch_root") => cli::parse_switch_root_multicall(args),
+        _ => cli::parse(args),
+    };
+    match parsed.and_then(dispatch) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Help(None) => output::text(cli::usage_text()),
+        Command::Help(Some(topic)) => match cli::help_text(&topic) {
+            Some(text) => output::text(text),
+            None => Err(Error::Usage(format!(
+                "no help for unknown command '{topic}' (see rootlift --help)"
+            ))),
+        },
+        Command::Version => output::text(concat!("rootlift ", env!("CARGO_PKG_VERSION"), "\n")),
+        other => Err(Error::NotImplemented(other.name())),
+    }
+}
