@@ -1,18 +1,14 @@
 //! rootlift: take a running Linux system's root filesystem offline without a
 //! reboot, and put it back. This file only parses and dispatches; each
-//! kernel interface lives in its own module.
-
-mod cli;
-mod error;
-mod json;
-mod output;
+//! kernel interface lives in its own module of the library.
 
 use std::ffi::OsStr;
 use std::path::Path;
 use std::process::ExitCode;
 
-use cli::Command;
-use error::{Error, Result};
+use rootlift::cli::{self, Command};
+use rootlift::error::{Error, Result};
+use rootlift::{bring, dm, ext4, output, probe};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -41,6 +37,14 @@ fn dispatch(cmd: Command) -> Result<()> {
             ))),
         },
         Command::Version => output::text(concat!("rootlift ", env!("CARGO_PKG_VERSION"), "\n")),
+        Command::Ext4 { path, json } => ext4::command(&path, json),
+        Command::Probe { paths, json } => probe::command(&paths, json),
+        Command::Dm(dm_cmd) => dm::command(dm_cmd),
+        Command::Bring {
+            dest,
+            programs,
+            json,
+        } => bring::command(&dest, &programs, json),
         other => Err(Error::NotImplemented(other.name())),
     }
 }

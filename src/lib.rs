@@ -1,0 +1,14 @@
+//! rootlift as a library: one module per kernel interface or on-disk format,
+//! so the binary (`main.rs`) only dispatches and the tests reach every
+//! parser directly.
+
+pub mod bring;
+pub mod cli;
+pub mod dm;
+pub mod elf;
+pub mod error;
+pub mod ext4;
+pub mod json;
+pub mod output;
+pub mod probe;
+pub mod proc;
