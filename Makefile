@@ -1,0 +1,48 @@
+# rootlift — build, check and test. `make demo` and `make test` are the
+# README's quick start; CI runs `make lint size test` through .ci/run.
+
+CARGO   ?= cargo
+TARGET  := x86_64-unknown-linux-musl
+BIN     := target/$(TARGET)/release/rootlift
+# Guard rail only: the product goal is 512 KiB (see README).
+SIZE_LIMIT_KIB := 640
+
+.PHONY: build size lint test test-unit test-root test-vm demo
+
+build:
+	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
+	$(CARGO) build --release --locked
+
+size: build
+	@bytes=$$(stat -c %s $(BIN)); \
+	 desc=$$(file -b $(BIN)); \
+	 echo "size: $(BIN) $$bytes bytes ($$(( bytes / 1024 )) KiB), limit $(SIZE_LIMIT_KIB) KiB, goal 512 KiB"; \
+	 echo "size: $$desc"; \
+	 case "$$desc" in *"statically linked"*) ;; *) echo "size: FAIL the binary is not statically linked"; exit 1;; esac; \
+	 case "$$desc" in *interpreter*) echo "size: FAIL the binary has an ELF interpreter"; exit 1;; esac; \
+	 test $$bytes -le $$(( $(SIZE_LIMIT_KIB) * 1024 )) || { echo "size: FAIL over $(SIZE_LIMIT_KIB) KiB"; exit 1; }
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: test-unit test-root test-vm
+
+# Unit tier: no root needed. Tests that need root are named root_*.
+test-unit:
+	$(CARGO) test --locked -- --skip root_
+
+# Root tier: every test body runs in a private mount (and PID) namespace;
+# the host's own mounts are never touched. Fails loudly when not root.
+test-root:
+	@test "$$(id -u)" = 0 || { echo "test-root: FAIL must run as root (the tests use private mount namespaces and loop devices)"; exit 1; }
+	$(CARGO) test --locked root_ -- --test-threads=1
+
+# VM tier: qemu (software emulation) with a Debian kernel. SCENARIO=name
+# runs one scenario; ROOTLIFT_SKIP_VM=1 is the only way to skip it.
+test-vm: build
+	tests/vm/run $(SCENARIO)
+
+# The main job on a built-in default, rehearsed in a VM.
+demo: build
+	tests/vm/run smoke
