@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use rootlift::cli::{self, Command};
 use rootlift::error::{Error, Result};
-use rootlift::{bring, dm, ext4, output, probe};
+use rootlift::{bring, dm, ext4, lift, output, probe};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -45,6 +45,16 @@ fn dispatch(cmd: Command) -> Result<()> {
             programs,
             json,
         } => bring::command(&dest, &programs, json),
+        Command::Enter { size, bring, ssh } => {
+            if ssh {
+                return Err(Error::NotImplemented("enter --ssh"));
+            }
+            let size = size.map(|s| s.bytes(1)).unwrap_or(None);
+            lift::enter::enter(&lift::enter::EnterOptions { size, bring })
+        }
+        Command::InternalEntered => lift::enter::entered(),
+        Command::Return => lift::back::command(),
+        Command::Status { json, follow } => lift::status::command(json, follow),
         other => Err(Error::NotImplemented(other.name())),
     }
 }

@@ -103,7 +103,13 @@ pub enum Command {
         init: PathBuf,
         args: Vec<OsString>,
     },
+    /// See [`INTERNAL_ENTERED`].
+    InternalEntered,
 }
+
+/// The hidden subcommand the tmpfs copy of rootlift is exec'd with at the
+/// end of `enter` (enter step 6); not for users, so not in the help.
+pub const INTERNAL_ENTERED: &str = "internal-entered";
 
 /// The default `--grace` of `release`: SIGTERM, then SIGKILL after this.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -131,6 +137,7 @@ impl Command {
             Command::Dm(_) => "dm",
             Command::Bring { .. } => "bring",
             Command::SwitchRoot { .. } => "switch-root",
+            Command::InternalEntered => INTERNAL_ENTERED,
         }
     }
 }
@@ -142,17 +149,15 @@ where
     I::Item: Into<OsString>,
 {
     let mut p = lexopt::Parser::from_args(args);
-    let sub = loop {
-        match p.next().map_err(usage)? {
-            Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
-            Some(Long("version") | Short('V')) => return Ok(Command::Version),
-            Some(Value(v)) => break string(v)?,
-            Some(other) => return Err(usage(other.unexpected())),
-            None => {
-                return Err(Error::Usage(
-                    "no command given (see rootlift --help)".into(),
-                ));
-            }
+    let sub = match p.next().map_err(usage)? {
+        Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
+        Some(Long("version") | Short('V')) => return Ok(Command::Version),
+        Some(Value(v)) => string(v)?,
+        Some(other) => return Err(usage(other.unexpected())),
+        None => {
+            return Err(Error::Usage(
+                "no command given (see rootlift --help)".into(),
+            ));
         }
     };
     let cmd = match sub.as_str() {
@@ -175,6 +180,7 @@ where
         "dm" => dm::parse(&mut p)?,
         "bring" => parse_bring(&mut p)?,
         "switch-root" => parse_switch_root(&mut p)?,
+        INTERNAL_ENTERED => no_args(&mut p, INTERNAL_ENTERED, Command::InternalEntered)?,
         other => {
             return Err(Error::Usage(format!(
                 "unknown command '{other}' (see rootlift --help)"

@@ -1,2 +1,5 @@
-//! Views of the running system from procfs(5): mount tables and the
-//! processes that hold a filesystem.
+//! Views of the running system from procfs(5): mount tables, memory, and
+//! the processes that hold a filesystem.
+
+pub mod meminfo;
+pub mod mountinfo;

@@ -1,0 +1,277 @@
+//! `rootlift enter`: SPEC.md "Steps", enter 1-7, as one linear function.
+//! Each step is journaled; a failure after the first change runs `return`,
+//! which inspects the real mount state and undoes exactly what was done.
+
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, mkdirat, openat, openat2};
+use rustix::io::Errno;
+use rustix::mount::MountFlags;
+
+use super::{MOVED, NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, injected_fault, record};
+use crate::error::{Error, Result};
+use crate::journal::{self, Journal, Stage, escape};
+use crate::mount;
+use crate::proc::{meminfo, mountinfo};
+
+pub struct EnterOptions {
+    /// tmpfs size in bytes; `None`: sized from what is brought + margin.
+    pub size: Option<u64>,
+    pub bring: Vec<PathBuf>,
+}
+
+/// What the tmpfs needs beyond the files copied in: headroom for the
+/// journal's neighbours, sockets, a job's temporary files.
+const TMPFS_MARGIN: u64 = 16 << 20;
+/// RAM left to the system after the tmpfs is full.
+const RAM_RESERVE: u64 = 64 << 20;
+/// Directories of the tmpfs: mount points for the moved API filesystems,
+/// the old root, and where brought programs and init stubs go.
+const LAYOUT: [&str; 9] = [
+    "proc", "sys", "dev", "run", "oldroot", "bin", "etc", "tmp", "usr",
+];
+
+/// The preflight checks of enter step 1; each refusal is exit 3 with
+/// nothing changed.
+pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
+    if !rustix::process::geteuid().is_root() {
+        return Err(Error::Refused("enter must run as root".into()));
+    }
+    // Acting on any other namespace would pivot a container, not the
+    // system. An unreadable /proc/1/ns/mnt (EACCES: PID 1 is not ours to
+    // inspect) proves nothing, so it refuses too.
+    let own = std::fs::read_link("/proc/self/ns/mnt")
+        .map_err(|e| Error::io("readlink", "/proc/self/ns/mnt", &e))?;
+    let init = std::fs::read_link("/proc/1/ns/mnt").map_err(|e| {
+        Error::Refused(format!(
+            "cannot read /proc/1/ns/mnt ({}): not in PID 1's mount namespace as far as rootlift can prove",
+            crate::error::ErrnoText(rustix::io::Errno::from_io_error(&e).unwrap_or(Errno::IO))
+        ))
+    })?;
+    if own != init {
+        return Err(Error::Refused(format!(
+            "not in PID 1's mount namespace ({} vs {}): rootlift only lifts the whole system",
+            own.display(),
+            init.display()
+        )));
+    }
+    if let Some(entries) = journal::read()? {
+        let stage = journal::current_stage(&entries);
+        if stage.is_lifted() {
+            return Err(Error::Refused(format!(
+                "a lift is already in progress (stage {stage}): run 'rootlift return' first"
+            )));
+        }
+    }
+    let mounts = mountinfo::read_self()?;
+    let root = mountinfo::at(&mounts, "/")
+        .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
+    if super::is_lifted(&mounts) {
+        return Err(Error::Refused(
+            "/ is already rootlift's tmpfs: run 'rootlift return'".into(),
+        ));
+    }
+    // pivot_root(2): EINVAL when the current root is the initramfs rootfs.
+    if matches!(root.fstype.as_str(), "rootfs" | "ramfs") || root.source == "rootfs" {
+        return Err(Error::Refused(
+            "the root is the initramfs rootfs, which pivot_root cannot leave: use 'rootlift switch-root'".into(),
+        ));
+    }
+    let available = meminfo::read_available()?;
+    if available < size.saturating_add(RAM_RESERVE) {
+        return Err(Error::Refused(format!(
+            "not enough RAM for the tmpfs: {} MiB needed plus {} MiB reserve, {} MiB available",
+            size >> 20,
+            RAM_RESERVE >> 20,
+            available >> 20
+        )));
+    }
+    Ok(mounts)
+}
+
+/// The tmpfs size when none is given: what is copied in plus a margin,
+/// rounded up to whole MiB.
+pub fn default_size(copied_bytes: u64) -> u64 {
+    let want = copied_bytes.saturating_add(TMPFS_MARGIN);
+    want.div_ceil(1 << 20).saturating_mul(1 << 20)
+}
+
+/// Runs enter; on success this process is replaced by the tmpfs copy of
+/// rootlift, which journals `entered`.
+pub fn enter(opts: &EnterOptions) -> Result<()> {
+    if !opts.bring.is_empty() {
+        return Err(Error::NotImplemented("enter --bring"));
+    }
+    let self_size = std::fs::metadata("/proc/self/exe")
+        .map_err(|e| Error::io("stat", "/proc/self/exe", &e))?
+        .len();
+    let size = opts.size.unwrap_or_else(|| default_size(self_size));
+    let mounts = preflight(size)?;
+
+    let mut j = Journal::open()?;
+    j.log(
+        &Stage::Idle,
+        "enter.begin",
+        &format!("pid={} size={size}", std::process::id()),
+    )?;
+    let rec = record::write(&mut j, &mounts)?;
+
+    let moved: Vec<&str> = MOVED
+        .iter()
+        .copied()
+        .filter(|p| mountinfo::at(&mounts, p).is_some())
+        .collect();
+    if let Err((step, e)) = steps(&mut j, size, &moved) {
+        j.log(
+            &Stage::Failed(step.to_owned()),
+            "enter.failed",
+            &format!("why={}", escape(&e.to_string())),
+        )?;
+        // Any failure leads back to the original root, never a half-state.
+        back::return_system(&mut j, &rec)?;
+        return Err(e);
+    }
+
+    // enter 6: re-exec from the tmpfs copy, so no process of ours maps the
+    // old root; the new image journals `entered`.
+    let err = exec_self_in_tmpfs();
+    j.log(
+        &Stage::Failed("reexec".into()),
+        "enter.failed",
+        &format!("why={}", escape(&err.to_string())),
+    )?;
+    back::return_system(&mut j, &rec)?;
+    Err(err)
+}
+
+/// enter 2-5, each step journaled; an error names the step it came from.
+fn steps(j: &mut Journal, size: u64, moved: &[&str]) -> Result<(), (&'static str, Error)> {
+    let newroot = Path::new(NEWROOT);
+    let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| {
+        f().and_then(|()| injected_fault(name))
+            .and_then(|()| j.log(&Stage::Idle, "enter.step", &format!("step={name}")))
+            .map_err(|e| (name, e))
+    };
+
+    // pivot_root(2): EINVAL if the parent mount of the new or the current
+    // root is shared, so propagation (recorded above) goes first.
+    step("rprivate", &mut || mount::make_rprivate(Path::new("/")))?;
+
+    // The tmpfs's own root is 0755: after the pivot it is `/` for every
+    // process. Its parent /run/rootlift (checked 0700 when the journal was
+    // opened) keeps others out until then.
+    step("tmpfs", &mut || {
+        match mkdirat(CWD, newroot, Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("mkdir", NEWROOT, e)),
+        }
+        let data = format!("mode=0755,size={size}");
+        mount::mount_fs(
+            TMPFS_SOURCE,
+            newroot,
+            "tmpfs",
+            MountFlags::NOSUID | MountFlags::NODEV,
+            &data,
+        )
+    })?;
+
+    let mut dir: Option<OwnedFd> = None;
+    step("layout", &mut || {
+        let fd = openat(
+            CWD,
+            newroot,
+            OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::sys("open", NEWROOT, e))?;
+        for d in LAYOUT {
+            mkdirat(&fd, d, Mode::from_raw_mode(0o755))
+                .map_err(|e| Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e))?;
+        }
+        dir = Some(fd);
+        Ok(())
+    })?;
+
+    step("copy-self", &mut || match &dir {
+        Some(fd) => copy_self(fd),
+        None => Err(Error::Failed("the tmpfs directory is not open".into())),
+    })?;
+
+    step("pivot", &mut || {
+        let put_old = format!("{NEWROOT}{OLDROOT}");
+        mount::pivot_root(newroot, Path::new(&put_old))?;
+        // pivot_root(2) does not change the caller's cwd.
+        mount::chdir(Path::new("/"))
+    })?;
+
+    for &api in moved {
+        let name: &'static str = match api {
+            "/proc" => "move-proc",
+            "/sys" => "move-sys",
+            "/dev" => "move-dev",
+            _ => "move-run",
+        };
+        step(name, &mut || {
+            let from = format!("{OLDROOT}{api}");
+            mount::move_mount(Path::new(&from), Path::new(api))
+        })?;
+    }
+    Ok(())
+}
+
+/// Copies /proc/self/exe to the tmpfs, never following a symlink and never
+/// overwriting (openat2(2) RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH, O_EXCL).
+fn copy_self(tmpfs: &OwnedFd) -> Result<()> {
+    let rel = SELF_IN_TMPFS.trim_start_matches('/');
+    let out = openat2(
+        tmpfs,
+        rel,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o755),
+        ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH,
+    )
+    .map_err(|e| Error::sys("openat2", format_args!("{NEWROOT}{SELF_IN_TMPFS}"), e))?;
+    let mut src = std::fs::File::open("/proc/self/exe")
+        .map_err(|e| Error::io("open", "/proc/self/exe", &e))?;
+    let mut dst = std::fs::File::from(out);
+    std::io::copy(&mut src, &mut dst)
+        .map_err(|e| Error::io("copy", format_args!("{NEWROOT}{SELF_IN_TMPFS}"), &e))?;
+    Ok(())
+}
+
+/// Replaces this process with the tmpfs copy (`rootlift internal-entered`),
+/// with a scrubbed environment. Returns only on failure.
+fn exec_self_in_tmpfs() -> Error {
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(SELF_IN_TMPFS)
+        .arg(crate::cli::INTERNAL_ENTERED)
+        .env_clear()
+        .env("PATH", "/bin:/usr/bin:/sbin:/usr/sbin")
+        .exec();
+    Error::io("execve", SELF_IN_TMPFS, &err)
+}
+
+/// The tmpfs copy's first act: prove it runs from the tmpfs, journal
+/// `entered`, and say how to go back.
+pub fn entered() -> Result<()> {
+    let exe =
+        rustix::fs::stat("/proc/self/exe").map_err(|e| Error::sys("stat", "/proc/self/exe", e))?;
+    let root = rustix::fs::stat("/").map_err(|e| Error::sys("stat", "/", e))?;
+    if exe.st_dev != root.st_dev {
+        return Err(Error::Failed(
+            "the re-executed rootlift does not run from the tmpfs".into(),
+        ));
+    }
+    let mut j = Journal::open()?;
+    j.log(
+        &Stage::Entered,
+        "enter.done",
+        &format!("oldroot={OLDROOT} self={SELF_IN_TMPFS}"),
+    )?;
+    crate::output::text(&format!(
+        "entered: / is rootlift's tmpfs, the old root is at {OLDROOT}\n\
+         journal: {}\nto go back: {SELF_IN_TMPFS} return\n",
+        journal::PATH
+    ))
+}
