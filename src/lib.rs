@@ -13,5 +13,7 @@ pub mod json;
 pub mod lift;
 pub mod mount;
 pub mod output;
+pub mod plan;
 pub mod probe;
 pub mod proc;
+pub mod sysfs;

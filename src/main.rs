@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use rootlift::cli::{self, Command};
 use rootlift::error::{Error, Result};
-use rootlift::{bring, dm, ext4, lift, output, probe};
+use rootlift::{bring, dm, ext4, lift, output, plan, probe};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -53,6 +53,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             lift::enter::enter(&lift::enter::EnterOptions { size, bring })
         }
         Command::InternalEntered => lift::enter::entered(),
+        Command::Plan { json } => plan::command(json),
         Command::Return => lift::back::command(),
         Command::Status { json, follow } => lift::status::command(json, follow),
         other => Err(Error::NotImplemented(other.name())),

@@ -45,7 +45,7 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
         .map_err(|e| Error::io("readlink", "/proc/self/ns/mnt", &e))?;
     let init = std::fs::read_link("/proc/1/ns/mnt").map_err(|e| {
         Error::Refused(format!(
-            "cannot read /proc/1/ns/mnt ({}): not in PID 1's mount namespace as far as rootlift can prove",
+            "cannot read /proc/1/ns/mnt: {}: not in PID 1's mount namespace as far as rootlift can prove",
             crate::error::ErrnoText(rustix::io::Errno::from_io_error(&e).unwrap_or(Errno::IO))
         ))
     })?;

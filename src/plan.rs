@@ -1,0 +1,282 @@
+//! `rootlift plan [--json]`: the read-only survey of SPEC.md — the root mount
+//! and its device stack, filesystem facts, RAM against the tmpfs a lift
+//! needs, the init system, other mount namespaces, and the exact steps
+//! `enter` would run. Exit 3, after the survey, when a lift is impossible.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::lift::enter;
+use crate::output;
+use crate::proc::init::{self, Init};
+use crate::proc::{meminfo, mountinfo};
+use crate::sysfs::block::{self, Kind, Node};
+
+/// What the survey found.
+pub struct Plan {
+    pub root: mountinfo::Mount,
+    pub stack: Option<Node>,
+    pub fs_size: u64,
+    pub fs_free: u64,
+    pub ram_available: u64,
+    pub tmpfs_size: u64,
+    pub self_size: u64,
+    pub init: Init,
+    pub mount_count: usize,
+    pub shared_count: usize,
+    pub other_namespaces: Vec<Namespace>,
+    /// Why a lift is impossible, when it is.
+    pub refused: Option<String>,
+}
+
+/// A mount namespace other than ours, with its processes counted.
+pub struct Namespace {
+    pub id: String,
+    pub processes: u32,
+    pub first_pid: u32,
+    pub first_comm: String,
+}
+
+pub fn survey() -> Result<Plan> {
+    let mounts = mountinfo::read_self()?;
+    let root = mountinfo::at(&mounts, "/")
+        .cloned()
+        .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
+    let stack = block::stack(Path::new("/sys"), root.major, root.minor).ok();
+    let vfs = rustix::fs::statvfs("/").map_err(|e| Error::sys("statvfs", "/", e))?;
+    let self_size = std::fs::metadata("/proc/self/exe")
+        .map_err(|e| Error::io("stat", "/proc/self/exe", &e))?
+        .len();
+    let tmpfs_size = enter::default_size(self_size);
+    let refused = match enter::preflight(tmpfs_size) {
+        Ok(_) => None,
+        Err(Error::Refused(why)) => Some(why),
+        Err(e) => return Err(e),
+    };
+    Ok(Plan {
+        stack,
+        fs_size: vfs.f_blocks.saturating_mul(vfs.f_frsize),
+        fs_free: vfs.f_bavail.saturating_mul(vfs.f_frsize),
+        ram_available: meminfo::read_available()?,
+        tmpfs_size,
+        self_size,
+        init: init::detect(Path::new("/")),
+        mount_count: mounts.len(),
+        shared_count: mounts.iter().filter(|m| m.shared.is_some()).count(),
+        other_namespaces: other_namespaces(),
+        root,
+        refused,
+    })
+}
+
+/// Mount namespaces in use besides ours, from /proc/*/ns/mnt.
+fn other_namespaces() -> Vec<Namespace> {
+    let own = std::fs::read_link("/proc/self/ns/mnt").ok();
+    let mut found: Vec<Namespace> = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // A process may exit mid-scan, or be another user's: skip it.
+        let Ok(ns) = std::fs::read_link(entry.path().join("ns/mnt")) else {
+            continue;
+        };
+        // Kernel threads (kdevtmpfs has a namespace of its own) have no
+        // command line and hold nothing a lift releases.
+        let is_kthread = std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| c.is_empty());
+        if Some(&ns) == own.as_ref() || is_kthread {
+            continue;
+        }
+        let id = ns.to_string_lossy().into_owned();
+        match found.iter_mut().find(|n| n.id == id) {
+            Some(n) => n.processes = n.processes.saturating_add(1),
+            None => found.push(Namespace {
+                id,
+                processes: 1,
+                first_pid: pid,
+                first_comm: std::fs::read_to_string(entry.path().join("comm"))
+                    .map(|s| s.trim_end().to_owned())
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+    found
+}
+
+/// The numbered steps `enter` would run for this plan.
+pub fn steps(p: &Plan) -> Vec<String> {
+    let moved: Vec<&str> = crate::lift::MOVED.to_vec();
+    vec![
+        "check: root, PID 1's mount namespace, no lift in progress, root not the initramfs, RAM"
+            .into(),
+        format!(
+            "record the root mount and the propagation of {} mounts ({} shared) in {}",
+            p.mount_count,
+            p.shared_count,
+            crate::journal::PATH
+        ),
+        "make / rprivate (pivot_root fails with EINVAL under shared propagation)".into(),
+        format!(
+            "mount a tmpfs of {} at {} (parent 0700, root 0755)",
+            block::human_bytes(p.tmpfs_size),
+            crate::lift::NEWROOT
+        ),
+        format!(
+            "copy rootlift ({}) to {}",
+            block::human_bytes(p.self_size),
+            crate::lift::SELF_IN_TMPFS
+        ),
+        format!(
+            "pivot_root into the tmpfs, old root at {}",
+            crate::lift::OLDROOT
+        ),
+        format!("move {} into the new root", moved.join(" ")),
+        "re-exec rootlift from the tmpfs copy".into(),
+        "journal 'entered'".into(),
+    ]
+}
+
+pub fn command(json: bool) -> Result<()> {
+    let p = survey()?;
+    if json {
+        output::json(to_json(&p))?;
+    } else {
+        output::text(&to_text(&p))?;
+    }
+    match p.refused {
+        Some(why) => Err(Error::Refused(why)),
+        None => Ok(()),
+    }
+}
+
+fn to_text(p: &Plan) -> String {
+    let r = &p.root;
+    let mut s = format!(
+        "root:        / is {} on {} ({}:{}), options {}\n",
+        r.fstype, r.source, r.major, r.minor, r.mount_options
+    );
+    if let Some(node) = &p.stack {
+        s.push_str(&format!("device:      {}\n", block::describe(node)));
+    }
+    s.push_str(&format!(
+        "filesystem:  {} {}, {} free\n",
+        r.fstype,
+        block::human_bytes(p.fs_size),
+        block::human_bytes(p.fs_free)
+    ));
+    s.push_str(&format!(
+        "ram:         {} available; the lift needs a tmpfs of {}\n",
+        block::human_bytes(p.ram_available),
+        block::human_bytes(p.tmpfs_size)
+    ));
+    s.push_str(&format!("init:        {}\n", p.init.name()));
+    if p.other_namespaces.is_empty() {
+        s.push_str("namespaces:  no other mount namespaces\n");
+    }
+    for n in &p.other_namespaces {
+        s.push_str(&format!(
+            "namespace:   {} held by {} process(es), e.g. {} (pid {}): they keep the old root as their /\n",
+            n.id, n.processes, n.first_comm, n.first_pid
+        ));
+    }
+    s.push_str("enter would:\n");
+    for (i, step) in steps(p).iter().enumerate() {
+        s.push_str(&format!("  {}. {step}\n", i + 1));
+    }
+    match &p.refused {
+        Some(why) => s.push_str(&format!("verdict:     refused: {why}\n")),
+        None => s.push_str("verdict:     a lift is possible\n"),
+    }
+    s
+}
+
+fn node_json(j: &mut Json, n: &Node) {
+    j.begin_object();
+    j.key("name").str(&n.name);
+    j.key("dev").str(&format!("{}:{}", n.major, n.minor));
+    j.key("size_bytes").u64(n.size_bytes);
+    match &n.kind {
+        Kind::Dm { dm_name, uuid, lvm } => {
+            j.key("kind").str(if lvm.is_some() { "lvm" } else { "dm" });
+            j.key("dm_name").str(dm_name);
+            j.key("dm_uuid").str(uuid);
+            if let Some((vg, lv)) = lvm {
+                j.key("vg").str(vg);
+                j.key("lv").str(lv);
+            }
+        }
+        Kind::Partition { number, disk } => {
+            j.key("kind").str("partition");
+            j.key("partition").u64(u64::from(*number));
+            j.key("disk").str(disk);
+        }
+        Kind::Loop { backing_file } => {
+            j.key("kind").str("loop");
+            j.key("backing_file").opt_str(backing_file.as_deref());
+        }
+        Kind::Disk => {
+            j.key("kind").str("disk");
+        }
+    }
+    j.key("below").begin_array();
+    for b in &n.below {
+        node_json(j, b);
+    }
+    j.end_array();
+    j.end_object();
+}
+
+fn to_json(p: &Plan) -> Json {
+    let mut j = Json::new();
+    let r = &p.root;
+    j.begin_object();
+    j.key("root").begin_object();
+    j.key("source").str(&r.source);
+    j.key("fstype").str(&r.fstype);
+    j.key("dev").str(&format!("{}:{}", r.major, r.minor));
+    j.key("options").str(&r.mount_options);
+    j.key("super_options").str(&r.super_options);
+    j.end_object();
+    j.key("device_stack");
+    match &p.stack {
+        Some(n) => node_json(&mut j, n),
+        None => {
+            j.null();
+        }
+    }
+    j.key("filesystem").begin_object();
+    j.key("type").str(&r.fstype);
+    j.key("size_bytes").u64(p.fs_size);
+    j.key("free_bytes").u64(p.fs_free);
+    j.end_object();
+    j.key("ram_available_bytes").u64(p.ram_available);
+    j.key("tmpfs_bytes").u64(p.tmpfs_size);
+    j.key("init").str(p.init.name());
+    j.key("other_mount_namespaces").begin_array();
+    for n in &p.other_namespaces {
+        j.begin_object();
+        j.key("id").str(&n.id);
+        j.key("processes").u64(u64::from(n.processes));
+        j.key("first_pid").u64(u64::from(n.first_pid));
+        j.key("first_comm").str(&n.first_comm);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("steps").begin_array();
+    for s in steps(p) {
+        j.str(&s);
+    }
+    j.end_array();
+    j.key("lift_possible").bool(p.refused.is_none());
+    j.key("refused").opt_str(p.refused.as_deref());
+    j.end_object();
+    j
+}

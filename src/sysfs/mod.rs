@@ -1,0 +1,3 @@
+//! Views of devices from sysfs(5).
+
+pub mod block;
