@@ -16,4 +16,6 @@ pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod proc;
+pub mod stub;
+pub mod sys_process;
 pub mod sysfs;

@@ -8,11 +8,16 @@ use std::process::ExitCode;
 
 use rootlift::cli::{self, Command};
 use rootlift::error::{Error, Result};
-use rootlift::{bring, dm, ext4, lift, output, plan, probe};
+use rootlift::{bring, dm, ext4, lift, output, plan, probe, stub};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let argv0 = args.next();
+    // Exec'd as PID 1 under an init's name: the init stub, which never
+    // returns (see stub.rs).
+    if stub::is_stub(argv0.as_deref()) {
+        stub::run();
+    }
     let parsed = match argv0.as_deref().map(Path::new).and_then(Path::file_name) {
         // Multi-call: as `switch_root` in an initramfs, util-linux's syntax.
         Some(name) if name == OsStr::new("switch_root") => cli::parse_switch_root_multicall(args),

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use rustix::fs::{CWD, FileType, Mode};
 use rustix::io::Errno;
 use rustix::mount::UnmountFlags;
 
@@ -139,7 +138,7 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
 fn remount_root(rec: &Record) -> Result<()> {
     let (flags, _) = mount::split_options(&rec.root.options);
     let (sflags, data) = mount::split_options(&rec.root.super_options);
-    let source = root_device_node(rec)?;
+    let source = record::root_device_node(rec)?;
     mount::mount_fs(
         &source,
         Path::new(OLDROOT),
@@ -147,28 +146,4 @@ fn remount_root(rec: &Record) -> Result<()> {
         flags | sflags,
         &data,
     )
-}
-
-/// A block device node for the recorded root: its source path when that is
-/// really the recorded major:minor (`/dev/root` often is not a node at all),
-/// else a node made in the tmpfs with mknod(2).
-fn root_device_node(rec: &Record) -> Result<String> {
-    let want = rustix::fs::makedev(rec.root.major, rec.root.minor);
-    if let Ok(st) = rustix::fs::stat(rec.root.source.as_str())
-        && FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice
-        && st.st_rdev == want
-    {
-        return Ok(rec.root.source.clone());
-    }
-    let node = "/rootlift-rootdev";
-    match rustix::fs::mknodat(
-        CWD,
-        node,
-        FileType::BlockDevice,
-        Mode::from_raw_mode(0o600),
-        want,
-    ) {
-        Ok(()) | Err(Errno::EXIST) => Ok(node.to_owned()),
-        Err(e) => Err(Error::sys("mknod", node, e)),
-    }
 }

@@ -2,6 +2,9 @@
 //! back: the root mount (source, type, options) and every mount's shared
 //! propagation, which the make-rprivate that pivot_root(2) needs destroys.
 
+use rustix::fs::{CWD, FileType, Mode};
+use rustix::io::Errno;
+
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal, Stage, escape};
 use crate::proc::mountinfo::{self, Mount};
@@ -122,6 +125,30 @@ pub fn read(cycle: &[Entry]) -> Result<Record> {
         shared: paths("record.shared")?,
         slaves: paths("record.slave")?,
     })
+}
+
+/// A block device node for the recorded root: its source path when that is
+/// really the recorded major:minor (`/dev/root` often is not a node at all),
+/// else a node made in the tmpfs with mknod(2).
+pub fn root_device_node(rec: &Record) -> Result<String> {
+    let want = rustix::fs::makedev(rec.root.major, rec.root.minor);
+    if let Ok(st) = rustix::fs::stat(rec.root.source.as_str())
+        && FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice
+        && st.st_rdev == want
+    {
+        return Ok(rec.root.source.clone());
+    }
+    let node = "/rootlift-rootdev";
+    match rustix::fs::mknodat(
+        CWD,
+        node,
+        FileType::BlockDevice,
+        Mode::from_raw_mode(0o600),
+        want,
+    ) {
+        Ok(()) | Err(Errno::EXIST) => Ok(node.to_owned()),
+        Err(e) => Err(Error::sys("mknod", node, e)),
+    }
 }
 
 #[cfg(test)]
