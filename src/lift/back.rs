@@ -8,7 +8,7 @@ use rustix::io::Errno;
 use rustix::mount::UnmountFlags;
 
 use super::record::{self, Record};
-use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, is_lifted, mounts_now};
+use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, is_lifted, mounts_now, resume};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::mount;
@@ -67,7 +67,7 @@ pub fn return_system(j: &mut Journal, rec: &Record) -> Result<()> {
 }
 
 fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
-    let mut log = |name: &'static str| {
+    let log = |j: &mut Journal, name: &'static str| {
         j.log(&Stage::Returning, "return.step", &format!("step={name}"))
             .map_err(|e| (name, e))
     };
@@ -78,7 +78,7 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
         // device again with the options it had.
         if mountinfo::at(&mounts, OLDROOT).is_none() {
             remount_root(rec).map_err(|e| ("mount-root", e))?;
-            log("mount-root")?;
+            log(j, "mount-root")?;
         }
         // The tmpfs's own mount point lives in the old /run, so proc, sys,
         // dev and run go back under the old root before the pivot.
@@ -91,12 +91,20 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
                     .map_err(|e| ("move-back", e))?;
             }
         }
-        log("move-back")?;
+        log(j, "move-back")?;
 
         let put_old = format!("{OLDROOT}{NEWROOT}");
         mount::pivot_root(Path::new(OLDROOT), Path::new(&put_old)).map_err(|e| ("pivot", e))?;
         mount::chdir(Path::new("/")).map_err(|e| ("pivot", e))?;
-        log("pivot")?;
+        log(j, "pivot")?;
+    }
+
+    // After a release: the other filesystems of the old root, then PID 1
+    // out of the stub, then (systemd) the services that were stopped.
+    resume::remount_submounts(j, rec).map_err(|e| ("submounts", e))?;
+    let after = handoff_facts();
+    if resume::wake_init(j, Path::new(NEWROOT)).map_err(|e| ("resume-init", e))? && after.systemd {
+        resume::start_services(j, &after.restarted).map_err(|e| ("services", e))?;
     }
 
     // The tmpfs, now back at NEWROOT (or still there when enter failed
@@ -114,7 +122,7 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
             }
             Err(e) => return Err(("umount-tmpfs", e)),
         }
-        log("umount-tmpfs")?;
+        log(j, "umount-tmpfs")?;
     }
     match std::fs::remove_dir(NEWROOT) {
         Ok(()) => {}
@@ -130,7 +138,7 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
             mount::make_shared(Path::new(path)).map_err(|e| ("propagation", e))?;
         }
     }
-    log("propagation")?;
+    log(j, "propagation")?;
     Ok(())
 }
 
@@ -146,4 +154,25 @@ fn remount_root(rec: &Record) -> Result<()> {
         flags | sflags,
         &data,
     )
+}
+
+/// What release did to PID 1 and the services, from the journal.
+struct Handoff {
+    systemd: bool,
+    restarted: Vec<String>,
+}
+
+fn handoff_facts() -> Handoff {
+    let entries = journal::read().ok().flatten().unwrap_or_default();
+    let cycle = journal::current_cycle(&entries);
+    Handoff {
+        systemd: cycle
+            .iter()
+            .any(|e| e.event == "release.handoff" && e.get("init").as_deref() == Some("systemd")),
+        restarted: cycle
+            .iter()
+            .filter(|e| e.event == "release.restarted")
+            .filter_map(|e| e.get("unit"))
+            .collect(),
+    }
 }

@@ -7,6 +7,7 @@
 pub mod back;
 pub mod enter;
 pub mod record;
+pub mod resume;
 pub mod status;
 
 use std::path::Path;

@@ -29,6 +29,31 @@ pub struct Record {
     /// Mount points that were slaves (`master:N`): reported, since a
     /// make-rprivate loses the master they received from.
     pub slaves: Vec<String>,
+    /// The other filesystems of the old root (/boot, /home, ...), in mount
+    /// order: release unmounts them, return mounts them again.
+    pub submounts: Vec<SubMount>,
+}
+
+/// A filesystem mounted below the root, outside the API filesystems that
+/// move with the lift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubMount {
+    pub path: String,
+    pub source: String,
+    pub fstype: String,
+    pub options: String,
+    pub super_options: String,
+    /// Not `/` for a bind mount, which a plain mount cannot recreate.
+    pub fs_root: String,
+}
+
+/// Whether `m` is one of the root's own submounts (not / itself, nothing
+/// under /proc, /sys, /dev or /run, which move with the system).
+fn is_submount(m: &Mount) -> bool {
+    m.mount_point != "/"
+        && !super::MOVED
+            .iter()
+            .any(|api| mountinfo::is_under(&m.mount_point, api))
 }
 
 /// Writes the record for `mounts` into the journal.
@@ -53,6 +78,18 @@ pub fn write(j: &mut Journal, mounts: &[Mount]) -> Result<Record> {
             .iter()
             .filter(|m| m.master.is_some())
             .map(|m| m.mount_point.clone())
+            .collect(),
+        submounts: mounts
+            .iter()
+            .filter(|m| is_submount(m))
+            .map(|m| SubMount {
+                path: m.mount_point.clone(),
+                source: m.source.clone(),
+                fstype: m.fstype.clone(),
+                options: m.mount_options.clone(),
+                super_options: m.super_options.clone(),
+                fs_root: m.root.clone(),
+            })
             .collect(),
     };
     let r = &rec.root;
@@ -124,6 +161,24 @@ pub fn read(cycle: &[Entry]) -> Result<Record> {
         },
         shared: paths("record.shared")?,
         slaves: paths("record.slave")?,
+        submounts: cycle
+            .iter()
+            .filter(|e| e.event == "record.mount")
+            .map(|e| {
+                let f = |k: &str| {
+                    e.get(k)
+                        .ok_or_else(|| bad(&format!("record.mount has no {k}")))
+                };
+                Ok(SubMount {
+                    path: f("path")?,
+                    source: f("source")?,
+                    fstype: f("fstype")?,
+                    options: f("options")?,
+                    super_options: f("super")?,
+                    fs_root: f("fsroot")?,
+                })
+            })
+            .collect::<Result<_>>()?,
     })
 }
 
@@ -164,6 +219,7 @@ mod tests {
 1 idle record.shared path=/
 1 idle record.shared path=/mnt/with%20space
 1 idle record.slave path=/srv
+1 idle record.mount path=/boot source=/dev/vda1 fstype=ext2 options=rw,relatime super=rw fsroot=/
 ";
         let e = parse(text).unwrap();
         let r = read(&e).unwrap();
@@ -172,6 +228,9 @@ mod tests {
         assert_eq!(r.root.super_options, "rw,errors=remount-ro");
         assert_eq!(r.shared, ["/", "/mnt/with space"]);
         assert_eq!(r.slaves, ["/srv"]);
+        assert_eq!(r.submounts.len(), 1);
+        assert_eq!(r.submounts[0].path, "/boot");
+        assert_eq!(r.submounts[0].source, "/dev/vda1");
     }
 
     #[test]

@@ -1,0 +1,141 @@
+//! The second half of `return` after a release: the old root's other
+//! filesystems mounted again, PID 1 woken from the stub into the real init,
+//! and (systemd) the stopped services started again.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustix::fs::{CWD, Mode, OFlags, openat};
+
+use super::record::{Record, SubMount};
+use crate::error::{Error, Result};
+use crate::journal::{Journal, Stage, escape};
+use crate::mount;
+use crate::proc::mountinfo;
+use crate::stub;
+
+/// How long PID 1 may take to leave the stub for the real init.
+const RESUME_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long systemd may take to answer systemctl after it resumed (the
+/// notes measured 9-18 s in a software-emulated guest).
+const SYSTEMCTL_TIMEOUT: Duration = Duration::from_secs(120);
+const POLL: Duration = Duration::from_millis(200);
+
+/// Mounts the recorded submounts that are missing, in their recorded
+/// (parent-first) order. Bind mounts cannot be recreated from mountinfo
+/// alone: they are journaled, not guessed.
+pub fn remount_submounts(j: &mut Journal, rec: &Record) -> Result<()> {
+    for m in &rec.submounts {
+        let mounts = mountinfo::read_self()?;
+        if mountinfo::at(&mounts, &m.path).is_some() {
+            continue;
+        }
+        if m.fs_root != "/" {
+            j.log(
+                &Stage::Returning,
+                "return.warning",
+                &format!("why=bind%20mount%20not%20restored path={}", escape(&m.path)),
+            )?;
+            continue;
+        }
+        mount_one(m)?;
+        j.log(
+            &Stage::Returning,
+            "return.remount",
+            &format!("path={}", escape(&m.path)),
+        )?;
+    }
+    Ok(())
+}
+
+fn mount_one(m: &SubMount) -> Result<()> {
+    let (flags, _) = mount::split_options(&m.options);
+    let (sflags, data) = mount::split_options(&m.super_options);
+    mount::mount_fs(
+        &m.source,
+        Path::new(&m.path),
+        &m.fstype,
+        flags | sflags,
+        &data,
+    )
+}
+
+/// Whether PID 1 runs from the filesystem of `tmpfs_root`.
+fn pid1_on(tmpfs_root: &Path) -> bool {
+    match (
+        rustix::fs::stat("/proc/1/exe"),
+        rustix::fs::stat(tmpfs_root),
+    ) {
+        (Ok(exe), Ok(t)) => exe.st_dev == t.st_dev,
+        _ => false,
+    }
+}
+
+/// When PID 1 is the stub, writes its trigger and waits until it has
+/// exec'd the real init from the restored root.
+pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
+    if !pid1_on(tmpfs_root) {
+        return Ok(false);
+    }
+    let fd = openat(
+        CWD,
+        stub::FIFO_AFTER_RETURN,
+        OFlags::WRONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::sys("open", stub::FIFO_AFTER_RETURN, e))?;
+    std::fs::File::from(fd)
+        .write_all(&[stub::TRIGGER])
+        .map_err(|e| Error::io("write", stub::FIFO_AFTER_RETURN, &e))?;
+    let start = Instant::now();
+    while pid1_on(tmpfs_root) {
+        if start.elapsed() > RESUME_TIMEOUT {
+            return Err(Error::Failed(format!(
+                "pid 1 is still the init stub {} s after the trigger",
+                RESUME_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(POLL);
+    }
+    let exe = std::fs::read_link("/proc/1/exe")
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    j.log(
+        &Stage::Returning,
+        "return.init-resumed",
+        &format!("exe={}", escape(&exe)),
+    )?;
+    Ok(true)
+}
+
+/// systemd resumed: start what release stopped, by target and by name,
+/// never `systemctl default` (it isolates and stops transient units).
+pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
+    let systemctl = "/usr/bin/systemctl";
+    let start = Instant::now();
+    let mut args = vec!["start".to_owned(), "multi-user.target".to_owned()];
+    args.extend(restarted.iter().cloned());
+    loop {
+        let status = std::process::Command::new(systemctl)
+            .args(&args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+            .status()
+            .map_err(|e| Error::io("spawn", systemctl, &e))?;
+        if status.success() {
+            return j.log(
+                &Stage::Returning,
+                "return.services",
+                &format!("started={}", escape(&args[1..].join(","))),
+            );
+        }
+        if start.elapsed() > SYSTEMCTL_TIMEOUT {
+            return Err(Error::Command {
+                program: format!("{systemctl} {}", args.join(" ")),
+                status: status.to_string(),
+            });
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
