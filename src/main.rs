@@ -60,6 +60,9 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::InternalEntered => lift::enter::entered(),
         Command::Plan { json } => plan::command(json),
         Command::Return => lift::back::command(),
+        Command::Holders { target, json } => {
+            rootlift::proc::holders::command(target.as_deref(), json)
+        }
         Command::Status { json, follow } => lift::status::command(json, follow),
         other => Err(Error::NotImplemented(other.name())),
     }
