@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Debian packages the harness needs on the host.
+
+VM_PACKAGES=(qemu-system-x86 busybox-static lvm2 e2fsprogs cpio kmod)
+
+# `apt-get update` costs ~10 s, so it runs at most once per harness run,
+# and only when something is actually missing.
+apt_update_once() {
+    [[ -n ${VM_APT_UPDATED:-} ]] && return 0
+    say "apt-get update"
+    apt_get update -qq
+    VM_APT_UPDATED=1
+}
+
+# apt may already be busy on this machine (a provisioning job): wait for
+# its lock instead of failing on it.
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
+}
+
+ensure_packages() {
+    local missing=() p
+    for p in "${VM_PACKAGES[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (run as root to install them, or apt-get install them)"
+    apt_update_once
+    say "installing ${missing[*]}"
+    apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "could not install ${missing[*]}"
+}
