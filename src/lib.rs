@@ -17,5 +17,6 @@ pub mod plan;
 pub mod probe;
 pub mod proc;
 pub mod stub;
+pub mod sys;
 pub mod sys_process;
 pub mod sysfs;

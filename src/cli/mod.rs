@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use lexopt::prelude::*;
 
-pub use dm::DmCommand;
+pub use dm::{DmCommand, TableSource};
 pub use help::{help_text, usage_text};
 pub use value::{GrowTarget, Size};
 
