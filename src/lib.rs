@@ -4,6 +4,7 @@
 
 pub mod bring;
 pub mod cli;
+pub mod crc32c;
 pub mod dm;
 pub mod elf;
 pub mod error;
