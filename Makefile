@@ -52,6 +52,8 @@ test-root:
 test-vm: build
 	tests/vm/run $(SCENARIO)
 
-# The main job on a built-in default, rehearsed in a VM.
+# The main job on a built-in default, rehearsed in a VM: a live shrink of
+# a 256 MiB ext4 root LV to 128 MiB with daemons holding it (see
+# tests/vm/scenarios/demo.sh), the guest's console shown as it runs.
 demo: build
-	tests/vm/run smoke
+	VM_DEBUG=1 tests/vm/run demo

@@ -54,9 +54,10 @@ impl Stage {
         })
     }
 
-    /// Whether the system is (possibly) lifted in this stage.
+    /// Whether the system is (possibly) lifted in this stage. `aborted:*`
+    /// is written only once the system has returned.
     pub fn is_lifted(&self) -> bool {
-        !matches!(self, Stage::Idle | Stage::Returned)
+        !matches!(self, Stage::Idle | Stage::Returned | Stage::Aborted(_))
     }
 }
 
@@ -307,6 +308,8 @@ mod tests {
         assert_eq!(e[4].get("source").unwrap(), "/dev/mapper/vg0-root");
         assert_eq!(e[5].get("why").unwrap(), "pivot_root EINVAL");
         assert_eq!(current_stage(&[]), Stage::Idle);
+        assert!(!Stage::Aborted("no-confirm".into()).is_lifted());
+        assert!(Stage::Failed("release".into()).is_lifted());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use rootlift::cli::{self, Command};
 use rootlift::error::{Error, Result};
-use rootlift::{bring, dm, ext4, lift, output, plan, probe, stub};
+use rootlift::{bring, dm, ext4, job, lift, output, plan, probe, stub};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -55,11 +55,28 @@ fn dispatch(cmd: Command) -> Result<()> {
                 return Err(Error::NotImplemented("enter --ssh"));
             }
             let size = size.map(|s| s.bytes(1)).unwrap_or(None);
-            lift::enter::enter(&lift::enter::EnterOptions { size, bring })
+            lift::enter::enter(&lift::enter::EnterOptions {
+                size,
+                bring,
+                files: Vec::new(),
+                job: None,
+            })
         }
         Command::InternalEntered => lift::enter::entered(),
+        Command::InternalWorker => job::worker::worker(),
+        Command::Shrink { size, device, job } => job::live::shrink(size, device.as_deref(), &job),
+        Command::Fsck { job } => job::live::fsck(&job),
+        Command::Run { job, argv } => job::live::run(&job, &argv),
+        Command::Confirm => job::control::confirm(),
+        Command::Abort => job::control::abort(),
         Command::Plan { json } => plan::command(json),
         Command::Return => lift::back::command(),
+        Command::Release { kill, grace, ssh } => {
+            if ssh {
+                return Err(Error::NotImplemented("release --ssh"));
+            }
+            lift::release::command(&lift::release::ReleaseOptions { kill, grace })
+        }
         Command::Holders { target, json } => {
             rootlift::proc::holders::command(target.as_deref(), json)
         }

@@ -157,7 +157,8 @@ pub fn command(json: bool) -> Result<()> {
     }
 }
 
-fn to_text(p: &Plan) -> String {
+/// The survey as people read it.
+pub fn to_text(p: &Plan) -> String {
     let r = &p.root;
     let mut s = format!(
         "root:        / is {} on {} ({}:{}), options {}\n",

@@ -12,9 +12,10 @@ use std::path::Path;
 use common::*;
 
 /// The enter steps that journal themselves, in order.
-const ENTER_STEPS: [&str; 9] = [
+const ENTER_STEPS: [&str; 10] = [
     "rprivate",
     "tmpfs",
+    "bring",
     "layout",
     "copy-self",
     "pivot",

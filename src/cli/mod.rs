@@ -105,11 +105,15 @@ pub enum Command {
     },
     /// See [`INTERNAL_ENTERED`].
     InternalEntered,
+    /// See [`INTERNAL_WORKER`].
+    InternalWorker,
 }
 
 /// The hidden subcommand the tmpfs copy of rootlift is exec'd with at the
 /// end of `enter` (enter step 6); not for users, so not in the help.
 pub const INTERNAL_ENTERED: &str = "internal-entered";
+/// The hidden subcommand a live job's detached worker runs as.
+pub const INTERNAL_WORKER: &str = "internal-worker";
 
 /// The default `--grace` of `release`: SIGTERM, then SIGKILL after this.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -138,6 +142,7 @@ impl Command {
             Command::Bring { .. } => "bring",
             Command::SwitchRoot { .. } => "switch-root",
             Command::InternalEntered => INTERNAL_ENTERED,
+            Command::InternalWorker => INTERNAL_WORKER,
         }
     }
 }
@@ -181,6 +186,7 @@ where
         "bring" => parse_bring(&mut p)?,
         "switch-root" => parse_switch_root(&mut p)?,
         INTERNAL_ENTERED => no_args(&mut p, INTERNAL_ENTERED, Command::InternalEntered)?,
+        INTERNAL_WORKER => no_args(&mut p, INTERNAL_WORKER, Command::InternalWorker)?,
         other => {
             return Err(Error::Usage(format!(
                 "unknown command '{other}' (see rootlift --help)"

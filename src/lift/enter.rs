@@ -5,12 +5,14 @@
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, mkdirat, openat, openat2};
+use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, mkdirat, openat, openat2, symlinkat};
 use rustix::io::Errno;
 use rustix::mount::MountFlags;
 
 use super::{MOVED, NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, injected_fault, record};
+use crate::bring::{self, Closure};
 use crate::error::{Error, Result};
+use crate::job::spec::JobSpec;
 use crate::journal::{self, Journal, Stage, escape};
 use crate::mount;
 use crate::proc::{meminfo, mountinfo};
@@ -18,7 +20,12 @@ use crate::proc::{meminfo, mountinfo};
 pub struct EnterOptions {
     /// tmpfs size in bytes; `None`: sized from what is brought + margin.
     pub size: Option<u64>,
+    /// Programs to bring with their library closure.
     pub bring: Vec<PathBuf>,
+    /// Plain files to bring as they are (configuration: /etc/lvm/lvm.conf).
+    pub files: Vec<PathBuf>,
+    /// The job the worker runs after `entered`, journaled as `job.spec`.
+    pub job: Option<JobSpec>,
 }
 
 /// What the tmpfs needs beyond the files copied in: headroom for the
@@ -27,10 +34,15 @@ const TMPFS_MARGIN: u64 = 16 << 20;
 /// RAM left to the system after the tmpfs is full.
 const RAM_RESERVE: u64 = 64 << 20;
 /// Directories of the tmpfs: mount points for the moved API filesystems,
-/// the old root, and where brought programs and init stubs go.
-const LAYOUT: [&str; 9] = [
-    "proc", "sys", "dev", "run", "oldroot", "bin", "etc", "tmp", "usr",
+/// the old root, and where rootlift and the init stubs go. Created after
+/// the brought files, so an existing one (a host directory a library lives
+/// in) is fine.
+const LAYOUT: [&str; 11] = [
+    "proc", "sys", "dev", "run", "oldroot", "etc", "tmp", "usr", "usr/bin", "usr/sbin", "usr/lib",
 ];
+/// The merged-/usr links of the tmpfs, unless brought files made real
+/// directories there: /bin/rootlift and /lib/systemd/systemd resolve.
+const USR_LINKS: [(&str, &str); 3] = [("bin", "usr/bin"), ("sbin", "usr/sbin"), ("lib", "usr/lib")];
 
 /// The preflight checks of enter step 1; each refusal is exit 3 with
 /// nothing changed.
@@ -100,13 +112,13 @@ pub fn default_size(copied_bytes: u64) -> u64 {
 /// Runs enter; on success this process is replaced by the tmpfs copy of
 /// rootlift, which journals `entered`.
 pub fn enter(opts: &EnterOptions) -> Result<()> {
-    if !opts.bring.is_empty() {
-        return Err(Error::NotImplemented("enter --bring"));
-    }
+    let kit = kit(opts)?;
     let self_size = std::fs::metadata("/proc/self/exe")
         .map_err(|e| Error::io("stat", "/proc/self/exe", &e))?
         .len();
-    let size = opts.size.unwrap_or_else(|| default_size(self_size));
+    let size = opts
+        .size
+        .unwrap_or_else(|| default_size(self_size.saturating_add(kit.total_bytes())));
     let mounts = preflight(size)?;
 
     let mut j = Journal::open()?;
@@ -115,6 +127,9 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
         "enter.begin",
         &format!("pid={} size={size}", std::process::id()),
     )?;
+    if let Some(spec) = &opts.job {
+        j.log(&Stage::Idle, "job.spec", &spec.encode())?;
+    }
     let rec = record::write(&mut j, &mounts)?;
 
     let moved: Vec<&str> = MOVED
@@ -122,7 +137,7 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
         .copied()
         .filter(|p| mountinfo::at(&mounts, p).is_some())
         .collect();
-    if let Err((step, e)) = steps(&mut j, size, &moved) {
+    if let Err((step, e)) = steps(&mut j, size, &kit, &moved) {
         j.log(
             &Stage::Failed(step.to_owned()),
             "enter.failed",
@@ -146,7 +161,30 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
 }
 
 /// enter 2-5, each step journaled; an error names the step it came from.
-fn steps(j: &mut Journal, size: u64, moved: &[&str]) -> Result<(), (&'static str, Error)> {
+/// What `--bring` asks for, resolved before anything changes: a program
+/// that is missing or not ELF is a refusal, not a half-made tmpfs.
+fn kit(opts: &EnterOptions) -> Result<Closure> {
+    let resolver = bring::Resolver::new();
+    let mut kit = Closure::default();
+    for program in &opts.bring {
+        let c = resolver
+            .closure(program)
+            .map_err(|e| Error::Refused(format!("cannot bring {}: {e}", program.display())))?;
+        kit.merge(&c);
+    }
+    for file in &opts.files {
+        kit.add_file(file)
+            .map_err(|e| Error::Refused(format!("cannot bring {}: {e}", file.display())))?;
+    }
+    Ok(kit)
+}
+
+fn steps(
+    j: &mut Journal,
+    size: u64,
+    kit: &Closure,
+    moved: &[&str],
+) -> Result<(), (&'static str, Error)> {
     let newroot = Path::new(NEWROOT);
     let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| {
         f().and_then(|()| injected_fault(name))
@@ -177,6 +215,10 @@ fn steps(j: &mut Journal, size: u64, moved: &[&str]) -> Result<(), (&'static str
     })?;
 
     let mut dir: Option<OwnedFd> = None;
+    // Brought programs keep their host paths (and the host's merged-/usr
+    // links), so their loader and libraries resolve as on the host.
+    step("bring", &mut || bring::install(newroot, kit).map(drop))?;
+
     step("layout", &mut || {
         let fd = openat(
             CWD,
@@ -186,8 +228,16 @@ fn steps(j: &mut Journal, size: u64, moved: &[&str]) -> Result<(), (&'static str
         )
         .map_err(|e| Error::sys("open", NEWROOT, e))?;
         for d in LAYOUT {
-            mkdirat(&fd, d, Mode::from_raw_mode(0o755))
-                .map_err(|e| Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e))?;
+            match mkdirat(&fd, d, Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e)),
+            }
+        }
+        for (link, target) in USR_LINKS {
+            match symlinkat(target, &fd, link) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(Error::sys("symlink", format_args!("{NEWROOT}/{link}"), e)),
+            }
         }
         dir = Some(fd);
         Ok(())
@@ -273,5 +323,11 @@ pub fn entered() -> Result<()> {
         "entered: / is rootlift's tmpfs, the old root is at {OLDROOT}\n\
          journal: {}\nto go back: {SELF_IN_TMPFS} return\n",
         journal::PATH
-    ))
+    ))?;
+    // A job's foreground: start the worker and follow it.
+    let entries = journal::read()?.unwrap_or_default();
+    match JobSpec::of_cycle(journal::current_cycle(&entries))? {
+        Some(spec) => crate::job::worker::spawn_and_follow(&spec),
+        None => Ok(()),
+    }
 }

@@ -7,6 +7,7 @@
 pub mod back;
 pub mod enter;
 pub mod record;
+pub mod release;
 pub mod resume;
 pub mod status;
 
@@ -20,8 +21,9 @@ use crate::proc::mountinfo::{self, Mount};
 pub const NEWROOT: &str = "/run/rootlift/root";
 /// Where the old root sits while lifted (a directory of the tmpfs).
 pub const OLDROOT: &str = "/oldroot";
-/// rootlift's own copy inside the tmpfs.
-pub const SELF_IN_TMPFS: &str = "/bin/rootlift";
+/// rootlift's own copy inside the tmpfs (also reached as /bin/rootlift
+/// through the tmpfs's merged-/usr link).
+pub const SELF_IN_TMPFS: &str = "/usr/bin/rootlift";
 /// The tmpfs's source name, so it can be told apart in mountinfo.
 pub const TMPFS_SOURCE: &str = "rootlift";
 /// The API filesystems that move with the system (their submounts, e.g.

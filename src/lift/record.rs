@@ -182,6 +182,9 @@ pub fn read(cycle: &[Entry]) -> Result<Record> {
     })
 }
 
+/// The node made in the tmpfs when the recorded source is not usable.
+pub const ROOT_NODE: &str = "/rootlift-rootdev";
+
 /// A block device node for the recorded root: its source path when that is
 /// really the recorded major:minor (`/dev/root` often is not a node at all),
 /// else a node made in the tmpfs with mknod(2).
@@ -193,7 +196,7 @@ pub fn root_device_node(rec: &Record) -> Result<String> {
     {
         return Ok(rec.root.source.clone());
     }
-    let node = "/rootlift-rootdev";
+    let node = ROOT_NODE;
     match rustix::fs::mknodat(
         CWD,
         node,

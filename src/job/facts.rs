@@ -1,0 +1,68 @@
+//! The facts a job's safety checks need, from our own readers: the ext
+//! superblock (block size, count, floor, state) and the device's size from
+//! sysfs (Documentation/ABI/stable/sysfs-block: `size` in 512-byte sectors).
+
+use crate::error::{Error, Result};
+use crate::ext4;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub block_size: u64,
+    pub block_count: u64,
+    /// Free blocks as the on-disk superblock counts them.
+    pub free_blocks: u64,
+    /// The shrink floor (ext4 reader's `min_blocks`, margin included).
+    pub min_blocks: u64,
+    pub clean: bool,
+    pub errors: bool,
+    pub needs_recovery: bool,
+    pub orphans: bool,
+    pub checksum_ok: bool,
+    /// Why this filesystem cannot be shrunk at all (bigalloc, an external
+    /// journal, unknown incompat features), whatever the size.
+    pub refusal: Option<String>,
+}
+
+/// Reads the superblock of `dev`.
+pub fn read(dev: &str) -> Result<Facts> {
+    let sb = ext4::read_superblock(std::path::Path::new(dev))?;
+    Ok(Facts {
+        block_size: sb.block_size(),
+        block_count: sb.block_count(),
+        free_blocks: sb.free_blocks_count,
+        min_blocks: sb.min_blocks(),
+        clean: sb.is_clean(),
+        errors: sb.has_errors(),
+        needs_recovery: sb.needs_recovery(),
+        orphans: sb.orphan_present(),
+        checksum_ok: sb.checksum_ok(),
+        refusal: sb.shrink_refusal().map(|why| why.to_string()),
+    })
+}
+
+/// The size in bytes of block device MAJ:MIN.
+pub fn device_bytes(major: u32, minor: u32) -> Result<u64> {
+    let path = format!("/sys/dev/block/{major}:{minor}/size");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, &e))?;
+    let sectors: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid("sysfs size", &path, format!("{text:?}")))?;
+    sectors
+        .checked_mul(512)
+        .ok_or_else(|| Error::invalid("sysfs size", &path, "overflows"))
+}
+
+/// The floor of a mounted filesystem: its on-disk descriptors lag behind
+/// what the running system has allocated since the last checkpoint, so the
+/// floor read from disk is raised by the blocks the kernel reports in use
+/// beyond the on-disk count (statfs(2) `f_bfree` is live). The offline
+/// check after e2fsck reads an exact superblock again.
+pub fn live_floor(f: &Facts, mount_point: &str) -> Result<u64> {
+    // Push what can be pushed to disk first; the rest is the correction.
+    rustix::fs::sync();
+    let vfs =
+        rustix::fs::statvfs(mount_point).map_err(|e| Error::sys("statvfs", mount_point, e))?;
+    let allocated_since = f.free_blocks.saturating_sub(vfs.f_bfree);
+    Ok(f.min_blocks.saturating_add(allocated_since))
+}

@@ -1,0 +1,316 @@
+//! The foreground of a live job: check everything read-only, show the plan
+//! with the job's exact steps and sizes, ask, then enter with the job's kit
+//! and its spec in the journal. The tmpfs copy of rootlift, exec'd at the
+//! end of enter, starts the worker and follows it.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::facts;
+use super::spec::{JobSpec, Kind};
+use crate::bring;
+use crate::cli::{DEFAULT_GRACE, JobOptions, Mode, Size};
+use crate::error::{Error, Result};
+use crate::lift::enter::{self, EnterOptions};
+use crate::output;
+use crate::plan::{self, Plan};
+use crate::sysfs::block::{Kind as DevKind, human_bytes};
+
+/// The dead-man timer when sshd runs and none is given.
+const DEFAULT_CONFIRM: Duration = Duration::from_secs(600);
+
+/// Everything a job needs, decided before anything changes.
+struct Prepared {
+    plan: Plan,
+    spec: JobSpec,
+    bring: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    steps: Vec<String>,
+}
+
+pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()> {
+    let mut p = prepare(job, device)?;
+    let fs = &p.plan.root.fstype;
+    match fs.as_str() {
+        "ext2" | "ext3" | "ext4" => {}
+        "xfs" => return Err(Error::Refused("xfs cannot be shrunk".into())),
+        "btrfs" => {
+            return Err(Error::Refused(
+                "btrfs shrinks online, without a lift: use 'rootlift grow SIZE /'".into(),
+            ));
+        }
+        other => {
+            return Err(Error::Refused(format!(
+                "{other} cannot be shrunk by rootlift (ext2/3/4 only)"
+            )));
+        }
+    }
+    let mut f = facts::read(&host_node(&p.plan)?)?;
+    if let Some(why) = &f.refusal {
+        return Err(Error::Refused(format!(
+            "the root filesystem cannot be shrunk: {why}"
+        )));
+    }
+    f.min_blocks = facts::live_floor(&f, "/")?;
+    if f.errors || !f.checksum_ok {
+        return Err(Error::Refused(format!(
+            "the root filesystem is not sane (errors={} checksum_ok={}): run 'rootlift fsck' first",
+            f.errors, f.checksum_ok
+        )));
+    }
+    let bytes = size
+        .bytes(f.block_size)
+        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+    let fs_blocks = bytes / f.block_size;
+    let device_bytes = facts::device_bytes(p.plan.root.major, p.plan.root.minor)?;
+    if bytes > device_bytes {
+        return Err(Error::Refused(format!(
+            "{} is larger than the device ({})",
+            human_bytes(bytes),
+            human_bytes(device_bytes)
+        )));
+    }
+    if fs_blocks >= f.block_count {
+        return Err(Error::Refused(format!(
+            "{} is not smaller than the filesystem ({} blocks of {} = {})",
+            human_bytes(bytes),
+            f.block_count,
+            f.block_size,
+            human_bytes(f.block_count.saturating_mul(f.block_size))
+        )));
+    }
+    if fs_blocks < f.min_blocks {
+        return Err(Error::Refused(format!(
+            "{} is below the shrink floor: the filesystem needs at least {} blocks ({}), margin included",
+            human_bytes(bytes),
+            f.min_blocks,
+            human_bytes(f.min_blocks.saturating_mul(f.block_size))
+        )));
+    }
+    let lv = lvm_name(&p.plan);
+    let lvm = match &lv {
+        Some(_) => tool("lvm")?,
+        None => String::new(),
+    };
+    p.spec.resize2fs = tool("resize2fs")?;
+    p.spec.lvm = lvm.clone();
+    p.spec.kind = Kind::Shrink {
+        fs_blocks,
+        lv: lv.clone(),
+    };
+    p.bring.push(PathBuf::from(&p.spec.resize2fs));
+    if let Some(lv) = &lv {
+        p.bring.push(PathBuf::from(&lvm));
+        let conf = Path::new("/etc/lvm/lvm.conf");
+        if conf.exists() {
+            p.files.push(conf.to_path_buf());
+        }
+        p.steps.extend([
+            format!("e2fsck -f -y {}", p.spec.device),
+            format!("check the superblock: clean, no orphans, floor (about {} blocks on the mounted fs; exact offline)", f.min_blocks),
+            format!("resize2fs {} {fs_blocks} ({})", p.spec.device, human_bytes(fs_blocks * f.block_size)),
+            format!("lvreduce {lv} to {} rounded up to whole extents", human_bytes(fs_blocks * f.block_size)),
+            format!("resize2fs {} (fill the LV exactly)", p.spec.device),
+            format!("e2fsck -f -n {} must be clean", p.spec.device),
+        ]);
+    } else {
+        p.steps.extend([
+            format!("e2fsck -f -y {}", p.spec.device),
+            format!("check the superblock: clean, no orphans, floor (about {} blocks on the mounted fs; exact offline)", f.min_blocks),
+            format!("resize2fs {} {fs_blocks} ({})", p.spec.device, human_bytes(fs_blocks * f.block_size)),
+            format!("e2fsck -f -n {} must be clean", p.spec.device),
+            "the partition or device keeps its size; only the filesystem shrinks".into(),
+        ]);
+    }
+    run_live(p, job)
+}
+
+pub fn fsck(job: &JobOptions) -> Result<()> {
+    let mut p = prepare(job, None)?;
+    if !matches!(p.plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
+        return Err(Error::Refused(format!(
+            "fsck runs e2fsck: the root is {}, not ext2/3/4",
+            p.plan.root.fstype
+        )));
+    }
+    p.spec.kind = Kind::Fsck;
+    p.steps.push(format!("e2fsck -f -y {}", p.spec.device));
+    run_live(p, job)
+}
+
+pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
+    let mut p = prepare(job, None)?;
+    let argv: Vec<String> = argv
+        .iter()
+        .map(|a| {
+            a.clone()
+                .into_string()
+                .map_err(|_| Error::Usage("run: arguments must be UTF-8".into()))
+        })
+        .collect::<Result<_>>()?;
+    let program = argv.first().cloned().unwrap_or_default();
+    let found = bring::find_program(Path::new(&program))
+        .map_err(|e| Error::Refused(format!("cannot run {program}: {e}")))?;
+    let mut argv = argv;
+    argv[0] = found.display().to_string();
+    p.bring.push(found);
+    p.steps.push(format!(
+        "ROOTLIFT_DEVICE={} {}",
+        p.spec.device,
+        argv.join(" ")
+    ));
+    p.spec.kind = Kind::Run { argv };
+    run_live(p, job)
+}
+
+/// The checks and facts every job shares.
+fn prepare(job: &JobOptions, device: Option<&Path>) -> Result<Prepared> {
+    if job.mode == Mode::AtShutdown {
+        return Err(Error::NotImplemented("--at-shutdown"));
+    }
+    if !rustix::process::geteuid().is_root() {
+        return Err(Error::Refused("jobs must run as root".into()));
+    }
+    let plan = plan::survey()?;
+    if let Some(why) = &plan.refused {
+        return Err(Error::Refused(why.clone()));
+    }
+    if let Some(dev) = device {
+        let st = rustix::fs::stat(dev).map_err(|e| Error::sys("stat", dev.display(), e))?;
+        if st.st_rdev != rustix::fs::makedev(plan.root.major, plan.root.minor) {
+            return Err(Error::Refused(format!(
+                "{} is not the root device ({}:{}): rootlift only takes the root offline",
+                dev.display(),
+                plan.root.major,
+                plan.root.minor
+            )));
+        }
+    }
+    let e2fsck = tool("e2fsck")?;
+    let mut bring = vec![PathBuf::from(&e2fsck)];
+    bring.extend(job.bring.iter().cloned());
+    let sshd_runs = process_running("sshd");
+    let confirm_within = job.confirm_within.unwrap_or(if sshd_runs {
+        DEFAULT_CONFIRM
+    } else {
+        Duration::ZERO
+    });
+    let device = job_device(&plan)?;
+    Ok(Prepared {
+        spec: JobSpec {
+            kind: Kind::Fsck,
+            device,
+            e2fsck,
+            resize2fs: String::new(),
+            lvm: String::new(),
+            confirm_within,
+            grace: DEFAULT_GRACE,
+        },
+        plan,
+        bring,
+        files: Vec::new(),
+        steps: Vec::new(),
+    })
+}
+
+/// Shows the plan, asks, enters. Returns only on failure: on success this
+/// process becomes the tmpfs copy, which runs the worker.
+fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
+    let mut text = plan::to_text(&p.plan);
+    text.push_str(&format!(
+        "then the {} job, detached from this terminal:\n",
+        p.spec.name()
+    ));
+    if p.spec.confirm_within > Duration::ZERO {
+        text.push_str(&format!(
+            "  0. wait up to {} s for 'rootlift confirm' from a new login (dead-man timer)\n",
+            p.spec.confirm_within.as_secs()
+        ));
+    }
+    text.push_str("  1. release: stop the holders of the old root (SIGTERM, then SIGKILL), unmount it, prove it free\n");
+    for (i, s) in p.steps.iter().enumerate() {
+        text.push_str(&format!("  {}. {s}\n", i + 2));
+    }
+    text.push_str(&format!(
+        "  {}. return: remount the root, pivot back, resume\n",
+        p.steps.len() + 2
+    ));
+    output::text(&text)?;
+    if !job.yes {
+        ask()?;
+    }
+    enter::enter(&EnterOptions {
+        size: None,
+        bring: p.bring,
+        files: p.files,
+        job: Some(p.spec),
+    })
+}
+
+fn ask() -> Result<()> {
+    output::text("type 'yes' to go on: ")?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("read", "stdin", &e))?;
+    if line.trim() != "yes" {
+        return Err(Error::Refused("not confirmed; nothing was changed".into()));
+    }
+    Ok(())
+}
+
+/// A program's absolute path on this host, or a refusal naming it.
+fn tool(name: &str) -> Result<String> {
+    bring::find_program(Path::new(name))
+        .map(|p| p.display().to_string())
+        .map_err(|e| Error::Refused(format!("the job needs {name}: {e}")))
+}
+
+/// `VG/LV` when the root sits on an LVM logical volume.
+fn lvm_name(plan: &Plan) -> Option<String> {
+    match &plan.stack.as_ref()?.kind {
+        DevKind::Dm {
+            lvm: Some((vg, lv)),
+            ..
+        } => Some(format!("{vg}/{lv}")),
+        _ => None,
+    }
+}
+
+/// A node for the root device on this host, for reading its superblock.
+fn host_node(plan: &Plan) -> Result<String> {
+    let want = rustix::fs::makedev(plan.root.major, plan.root.minor);
+    match rustix::fs::stat(plan.root.source.as_str()) {
+        Ok(st) if st.st_rdev == want => Ok(plan.root.source.clone()),
+        _ => {
+            let by_dev = format!("/dev/block/{}:{}", plan.root.major, plan.root.minor);
+            match rustix::fs::stat(by_dev.as_str()) {
+                Ok(st) if st.st_rdev == want => Ok(by_dev),
+                _ => Err(Error::Refused(format!(
+                    "no device node for the root ({}:{}) under /dev",
+                    plan.root.major, plan.root.minor
+                ))),
+            }
+        }
+    }
+}
+
+/// The root device as the job reaches it from the tmpfs: /dev moves with
+/// the lift, so its path stays valid; else the node release makes.
+fn job_device(plan: &Plan) -> Result<String> {
+    match host_node(plan) {
+        Ok(node) => Ok(node),
+        Err(_) => Ok(crate::lift::record::ROOT_NODE.to_owned()),
+    }
+}
+
+/// Whether a process with this comm runs.
+fn process_running(comm: &str) -> bool {
+    std::fs::read_dir("/proc").is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == comm)
+        })
+    })
+}

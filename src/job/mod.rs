@@ -1,0 +1,11 @@
+//! Jobs (SPEC.md "Jobs"): shrink, fsck and run as one command each — the
+//! plan shown first, then enter, a detached worker with a dead-man timer,
+//! release, the offline steps, and always the way back.
+
+pub mod control;
+pub mod facts;
+pub mod live;
+pub mod offline;
+pub mod spec;
+pub mod tools;
+pub mod worker;

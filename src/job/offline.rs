@@ -1,0 +1,262 @@
+//! The offline steps of `shrink` and `fsck` (SPEC.md "Jobs", "Safety
+//! rules"), on the released root device: every destructive step is checked
+//! before with our own superblock reader and verified after.
+//!
+//! shrink: e2fsck -f -y → superblock clean, no orphans, target above the
+//! floor → resize2fs DEV BLOCKS → (LV) lvreduce to BLOCKS rounded up to
+//! whole extents, never below the fs → resize2fs DEV (fill the LV exactly)
+//! → e2fsck -f -n must be clean → fs blocks == device bytes / block size.
+
+use super::facts::{self, Facts};
+use super::spec::JobSpec;
+use super::tools::{self, e2fsck_meaning};
+use crate::error::{Error, Result};
+use crate::journal::{Journal, Stage, escape};
+use crate::lift::record::Record;
+
+/// lvm settings for a system without udev or lvmpolld (the tmpfs has
+/// neither), given on the command line so no lvm.conf has to be right.
+const LVM_CONFIG: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
+
+fn step(j: &mut Journal, name: &str, detail: &str) -> Result<()> {
+    j.log(&Stage::Job, "job.step", &format!("step={name} {detail}"))
+}
+
+/// e2fsck -f -y: 0 and 1 (errors corrected) let the job go on.
+fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+    let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
+    if code > 1 {
+        return Err(Error::Command {
+            program: spec.e2fsck.clone(),
+            status: format!("exit {code}: {}", e2fsck_meaning(code)),
+        });
+    }
+    Ok(())
+}
+
+/// e2fsck -f -n: the read-only verdict; anything but 0 is a failure.
+fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+    let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-n", &spec.device])?;
+    if code != 0 {
+        return Err(Error::Command {
+            program: format!("{} -f -n", spec.e2fsck),
+            status: format!("exit {code}: {}", e2fsck_meaning(code)),
+        });
+    }
+    Ok(())
+}
+
+/// `rootlift fsck`: the full offline e2fsck -f, its meaning journaled.
+pub fn fsck(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+    let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
+    j.log(
+        &Stage::Job,
+        "job.result",
+        &format!(
+            "e2fsck_code={code} meaning={}",
+            escape(&e2fsck_meaning(code))
+        ),
+    )?;
+    if code > 1 {
+        return Err(Error::Command {
+            program: spec.e2fsck.clone(),
+            status: format!("exit {code}: {}", e2fsck_meaning(code)),
+        });
+    }
+    Ok(())
+}
+
+/// The gate before resize2fs: a clean, sane filesystem whose floor is
+/// below the target.
+fn check_before(f: &Facts, fs_blocks: u64) -> Result<()> {
+    if let Some(why) = &f.refusal {
+        return Err(Error::Refused(format!(
+            "the filesystem cannot be shrunk: {why}"
+        )));
+    }
+    if !f.clean || f.errors || f.needs_recovery || f.orphans {
+        return Err(Error::Refused(format!(
+            "the filesystem is not clean after e2fsck (clean={} errors={} needs_recovery={} orphans={})",
+            f.clean, f.errors, f.needs_recovery, f.orphans
+        )));
+    }
+    if !f.checksum_ok {
+        return Err(Error::Refused("the superblock checksum is bad".into()));
+    }
+    if fs_blocks < f.min_blocks {
+        return Err(Error::Refused(format!(
+            "{fs_blocks} blocks is below the shrink floor of {} blocks",
+            f.min_blocks
+        )));
+    }
+    if fs_blocks >= f.block_count {
+        return Err(Error::Refused(format!(
+            "{fs_blocks} blocks is not smaller than the filesystem ({} blocks)",
+            f.block_count
+        )));
+    }
+    Ok(())
+}
+
+pub fn shrink(
+    j: &mut Journal,
+    spec: &JobSpec,
+    rec: &Record,
+    fs_blocks: u64,
+    lv: Option<&str>,
+) -> Result<()> {
+    let dev = spec.device.as_str();
+
+    step(j, "e2fsck", "")?;
+    e2fsck_repair(j, spec)?;
+
+    let before = facts::read(dev)?;
+    step(
+        j,
+        "check",
+        &format!(
+            "block_size={} blocks={} floor={} target={fs_blocks}",
+            before.block_size, before.block_count, before.min_blocks
+        ),
+    )?;
+    check_before(&before, fs_blocks)?;
+
+    step(j, "resize2fs", &format!("blocks={fs_blocks}"))?;
+    let blocks = fs_blocks.to_string();
+    let code = tools::run(j, &Stage::Job, &spec.resize2fs, &[dev, &blocks])?;
+    if code != 0 {
+        // A resize2fs cut short may leave the fs needing repair: repair it
+        // before the way back mounts it.
+        let _ = e2fsck_repair(j, spec);
+        return Err(Error::Command {
+            program: spec.resize2fs.clone(),
+            status: format!("exit {code}"),
+        });
+    }
+    let shrunk = facts::read(dev)?;
+    if shrunk.block_count != fs_blocks {
+        return Err(Error::Failed(format!(
+            "resize2fs left {} blocks, not {fs_blocks}",
+            shrunk.block_count
+        )));
+    }
+    let fs_bytes = fs_blocks
+        .checked_mul(shrunk.block_size)
+        .ok_or_else(|| Error::Failed("filesystem size overflows".into()))?;
+
+    if let Some(lv) = lv {
+        let lv_bytes = reduce_lv(j, spec, rec, lv, fs_bytes)?;
+        step(j, "resize2fs-fill", &format!("lv_bytes={lv_bytes}"))?;
+        let code = tools::run(j, &Stage::Job, &spec.resize2fs, &[dev])?;
+        if code != 0 {
+            let _ = e2fsck_repair(j, spec);
+            return Err(Error::Command {
+                program: spec.resize2fs.clone(),
+                status: format!("exit {code}"),
+            });
+        }
+    }
+
+    step(j, "e2fsck-verify", "")?;
+    e2fsck_verify(j, spec)?;
+
+    // After: the fs fills its device exactly, to the block.
+    let after = facts::read(dev)?;
+    let device_bytes = facts::device_bytes(rec.root.major, rec.root.minor)?;
+    let expect = device_bytes / after.block_size;
+    if after.block_count != expect {
+        return Err(Error::Failed(format!(
+            "the filesystem has {} blocks but its device holds {expect}",
+            after.block_count
+        )));
+    }
+    j.log(
+        &Stage::Job,
+        "job.result",
+        &format!(
+            "fs_blocks_before={} fs_blocks_after={} block_size={} device_bytes={device_bytes}",
+            before.block_count, after.block_count, after.block_size
+        ),
+    )
+}
+
+/// Reduces the LV to `fs_bytes` rounded up to whole extents; never below
+/// the filesystem, checked before and after. Returns the LV's new size.
+fn reduce_lv(
+    j: &mut Journal,
+    spec: &JobSpec,
+    rec: &Record,
+    lv: &str,
+    fs_bytes: u64,
+) -> Result<u64> {
+    let vg = lv.split('/').next().unwrap_or(lv);
+    let out = tools::capture(
+        &spec.lvm,
+        &[
+            "vgs",
+            "--config",
+            LVM_CONFIG,
+            "--noheadings",
+            "--nosuffix",
+            "--units",
+            "b",
+            "-o",
+            "vg_extent_size",
+            vg,
+        ],
+    )?;
+    let extent: u64 = out
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid("lvm vgs", vg, format!("extent size {out:?}")))?;
+    if extent == 0 || !extent.is_multiple_of(512) {
+        return Err(Error::invalid(
+            "lvm vgs",
+            vg,
+            format!("extent size {extent}"),
+        ));
+    }
+    let lv_bytes = fs_bytes
+        .div_ceil(extent)
+        .checked_mul(extent)
+        .ok_or_else(|| Error::Failed("LV size overflows".into()))?;
+    let current = facts::device_bytes(rec.root.major, rec.root.minor)?;
+    if lv_bytes < fs_bytes {
+        return Err(Error::Failed(format!(
+            "LV target {lv_bytes} is below the filesystem {fs_bytes}"
+        )));
+    }
+    if lv_bytes >= current {
+        step(
+            j,
+            "lvreduce",
+            &format!("skipped=already%20{current}%20bytes"),
+        )?;
+        return Ok(current);
+    }
+    step(
+        j,
+        "lvreduce",
+        &format!("lv={} bytes={lv_bytes} extent={extent}", escape(lv)),
+    )?;
+    let size = format!("{}s", lv_bytes / 512);
+    let code = tools::run(
+        j,
+        &Stage::Job,
+        &spec.lvm,
+        &["lvreduce", "--config", LVM_CONFIG, "--yes", "-L", &size, lv],
+    )?;
+    if code != 0 {
+        return Err(Error::Command {
+            program: format!("{} lvreduce", spec.lvm),
+            status: format!("exit {code}"),
+        });
+    }
+    let now = facts::device_bytes(rec.root.major, rec.root.minor)?;
+    if now != lv_bytes || now < fs_bytes {
+        return Err(Error::Failed(format!(
+            "after lvreduce the device holds {now} bytes, expected {lv_bytes} (fs {fs_bytes})"
+        )));
+    }
+    Ok(now)
+}

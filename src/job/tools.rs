@@ -1,0 +1,101 @@
+//! Running the external programs a job needs (e2fsck, resize2fs, lvm): by
+//! absolute path, with a scrubbed environment, every run journaled with
+//! its exit status.
+
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::journal::{Journal, Stage, escape};
+
+/// The whole environment a job's program gets: no LD_PRELOAD, no
+/// LD_LIBRARY_PATH, no caller PATH.
+const ENV: [(&str, &str); 2] = [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_ALL", "C")];
+
+/// Runs `program args...` and returns its exit code (a signal death is an
+/// error). The program's output goes where the worker's stdout goes.
+pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Result<i32> {
+    if !program.starts_with('/') {
+        return Err(Error::Failed(format!(
+            "refusing to run {program}: not an absolute path"
+        )));
+    }
+    j.log(
+        stage,
+        "job.exec",
+        &format!("argv={}", escape(&format!("{program} {}", args.join(" ")))),
+    )?;
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear();
+    for (k, v) in ENV {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().map_err(|e| Error::io("spawn", program, &e))?;
+    let code = status.code().ok_or_else(|| Error::Command {
+        program: program.to_owned(),
+        status: status.to_string(),
+    })?;
+    j.log(
+        stage,
+        "job.exit",
+        &format!("program={} code={code}", escape(program)),
+    )?;
+    Ok(code)
+}
+
+/// Runs a program whose output we parse (lvm's reports).
+pub fn capture(program: &str, args: &[&str]) -> Result<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear();
+    for (k, v) in ENV {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().map_err(|e| Error::io("spawn", program, &e))?;
+    if !out.status.success() {
+        return Err(Error::Command {
+            program: format!("{program} {}", args.join(" ")),
+            status: format!(
+                "{}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What an e2fsck exit code means (e2fsck(8), "EXIT CODE").
+pub fn e2fsck_meaning(code: i32) -> String {
+    if code == 0 {
+        return "no errors".into();
+    }
+    let parts: [(i32, &str); 7] = [
+        (1, "errors corrected"),
+        (2, "errors corrected, reboot needed"),
+        (4, "errors left uncorrected"),
+        (8, "operational error"),
+        (16, "usage or syntax error"),
+        (32, "cancelled by user request"),
+        (128, "shared library error"),
+    ];
+    parts
+        .iter()
+        .filter(|(bit, _)| code & bit != 0)
+        .map(|(_, s)| *s)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e2fsck_codes_are_explained() {
+        assert_eq!(e2fsck_meaning(0), "no errors");
+        assert_eq!(e2fsck_meaning(1), "errors corrected");
+        assert_eq!(
+            e2fsck_meaning(12),
+            "errors left uncorrected, operational error"
+        );
+    }
+}

@@ -1,0 +1,485 @@
+//! `rootlift release`: SPEC.md "Steps", release 1-5. Finds what holds the
+//! old root, hands PID 1 to the init stub, stops the rest, unmounts
+//! everything under /oldroot, and proves the device free before any job may
+//! touch it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rustix::fs::{CWD, FileType, Mode, OFlags, mknodat, openat};
+use rustix::io::Errno;
+use rustix::mount::UnmountFlags;
+use rustix::process::{Pid, Signal};
+
+use super::record::{self, Record};
+use super::{OLDROOT, is_lifted, mounts_now};
+use crate::error::{Error, Result};
+use crate::journal::{self, Journal, Stage, escape};
+use crate::mount;
+use crate::proc::holders::{self, Report, Target};
+use crate::proc::init::{self, Init};
+use crate::proc::mountinfo;
+use crate::stub;
+
+pub struct ReleaseOptions {
+    /// Stop the remaining holders (SIGTERM, then SIGKILL after `grace`).
+    pub kill: bool,
+    pub grace: Duration,
+}
+
+/// How long PID 1 may take to exec the stub after SIGTERM (the notes
+/// measured 0.4-0.6 s in a software-emulated guest).
+const HANDOFF_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long SIGKILLed processes may take to disappear.
+const KILL_TIMEOUT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(100);
+
+/// `rootlift release` from the command line.
+pub fn command(opts: &ReleaseOptions) -> Result<()> {
+    if !rustix::process::geteuid().is_root() {
+        return Err(Error::Refused("release must run as root".into()));
+    }
+    let entries = journal::read()?.unwrap_or_default();
+    let stage = journal::current_stage(&entries);
+    match stage {
+        Stage::Released => {
+            return crate::output::text("released: the old root is already released\n");
+        }
+        Stage::Entered | Stage::Failed(_) if is_lifted(&mounts_now()?) => {}
+        _ => {
+            return Err(Error::Refused(format!(
+                "not lifted (stage {stage}): run 'rootlift enter' first"
+            )));
+        }
+    }
+    let rec = record::read(journal::current_cycle(&entries))?;
+    // This step may stop the login shell it was started from.
+    crate::sys_process::ignore_hangup();
+    let mut j = Journal::open()?;
+    release(&mut j, &rec, opts)?;
+    crate::output::text(&format!(
+        "released: {} is unmounted and free; run the job, then 'rootlift return'\n",
+        rec.root.source
+    ))
+}
+
+/// release 1-5. On error the stage is `failed:release` and the system is
+/// still lifted: `return` brings it back.
+pub fn release(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
+    j.log(
+        &Stage::Entered,
+        "release.begin",
+        &format!("kill={} grace_ms={}", opts.kill, opts.grace.as_millis()),
+    )?;
+    match steps(j, rec, opts) {
+        Ok(()) => j.log(
+            &Stage::Released,
+            "release.done",
+            &format!("device={}", escape(&rec.root.source)),
+        ),
+        // A refusal changed nothing: the system is still just entered.
+        Err(e @ Error::Refused(_)) => {
+            j.log(
+                &Stage::Entered,
+                "release.refused",
+                &format!("why={}", escape(&e.to_string())),
+            )?;
+            Err(e)
+        }
+        Err(e) => {
+            j.log(
+                &Stage::Failed("release".into()),
+                "release.failed",
+                &format!("why={}", escape(&e.to_string())),
+            )?;
+            Err(e)
+        }
+    }
+}
+
+fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
+    // release 1: who holds the old root, and how.
+    let target = Target::for_path(Path::new(OLDROOT))?;
+    let report = holders::scan(&target)?;
+    let others = stoppable(&report);
+    log_holders(j, &report)?;
+    if !others.is_empty() && !opts.kill {
+        return Err(Error::Refused(format!(
+            "{} process(es) still hold the old root and --kill was not given: {}",
+            others.len(),
+            describe(&report, &others)
+        )));
+    }
+
+    // release 2: PID 1. Never killed; handed off to the stub when it pins
+    // the old root.
+    if report.processes.iter().any(|h| h.pid == 1) {
+        handoff_pid1(j)?;
+    }
+
+    // release 3: the rest, SIGTERM then SIGKILL. Never PID 1, never
+    // rootlift itself, never kernel threads (the scan skips those).
+    let report = holders::scan(&target)?;
+    let others = stoppable(&report);
+    if !others.is_empty() {
+        stop(j, &others, opts.grace)?;
+    }
+
+    // release 4: unmount everything under /oldroot, deepest first.
+    unmount_oldroot(j)?;
+
+    // release 5: the kernel's word that nothing holds the device.
+    prove_free(j, rec)
+}
+
+/// The holders release may signal: not PID 1 and not rootlift.
+fn stoppable(r: &Report) -> Vec<u32> {
+    r.processes
+        .iter()
+        .filter(|h| h.pid != 1 && !h.is_self)
+        .map(|h| h.pid)
+        .collect()
+}
+
+fn describe(r: &Report, pids: &[u32]) -> String {
+    r.processes
+        .iter()
+        .filter(|h| pids.contains(&h.pid))
+        .map(|h| format!("{} ({})", h.pid, h.comm))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn log_holders(j: &mut Journal, r: &Report) -> Result<()> {
+    for h in &r.processes {
+        let access: Vec<String> = h.access.iter().map(|a| a.to_string()).collect();
+        j.log(
+            &Stage::Entered,
+            "release.holder",
+            &format!(
+                "pid={} comm={} unit={} access={}",
+                h.pid,
+                escape(&h.comm),
+                escape(h.unit.as_deref().unwrap_or("-")),
+                escape(&access.join(","))
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Hands PID 1 to the stub the way its init re-execs itself.
+fn handoff_pid1(j: &mut Journal) -> Result<()> {
+    let which = init::detect(Path::new("/"));
+    install_stub()?;
+    match which {
+        Init::Systemd => {
+            stop_units_before_handoff(j)?;
+            // SIGTERM makes systemd serialize its state and exec
+            // /lib/systemd/systemd, which in the tmpfs is the stub.
+            rustix::process::kill_process(Pid::INIT, Signal::TERM)
+                .map_err(|e| Error::sys("kill(SIGTERM)", "pid 1", e))?;
+        }
+        Init::Sysvinit => request_sysvinit_reexec()?,
+        other => {
+            return Err(Error::Refused(format!(
+                "PID 1 ({}) holds the old root and rootlift cannot hand it off",
+                other.name()
+            )));
+        }
+    }
+    wait_for_stub()?;
+    j.log(
+        &Stage::Entered,
+        "release.handoff",
+        &format!("init={}", which.name()),
+    )
+}
+
+/// Places the stub (hard links to the tmpfs copy of rootlift) where the
+/// inits re-exec themselves from, with `lib -> usr/lib` so
+/// /lib/systemd/systemd resolves, and the trigger FIFO.
+fn install_stub() -> Result<()> {
+    for dir in ["usr", "usr/lib", "usr/lib/systemd", "sbin"] {
+        let path = format!("/{dir}");
+        match rustix::fs::mkdirat(CWD, path.as_str(), Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("mkdir", path, e)),
+        }
+    }
+    match rustix::fs::symlinkat("usr/lib", CWD, "/lib") {
+        Ok(()) | Err(Errno::EXIST) => {}
+        Err(e) => return Err(Error::sys("symlink", "/lib", e)),
+    }
+    for rel in stub::INSTALL_PATHS {
+        let path = format!("/{rel}");
+        match rustix::fs::linkat(
+            CWD,
+            super::SELF_IN_TMPFS,
+            CWD,
+            path.as_str(),
+            rustix::fs::AtFlags::empty(),
+        ) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("link", path, e)),
+        }
+    }
+    match mknodat(
+        CWD,
+        stub::FIFO,
+        FileType::Fifo,
+        Mode::from_raw_mode(0o600),
+        0,
+    ) {
+        Ok(()) | Err(Errno::EXIST) => Ok(()),
+        Err(e) => Err(Error::sys("mkfifo", stub::FIFO, e)),
+    }
+}
+
+/// notes/pid1-handoff.md: dbus and logind must be stopped while systemd
+/// still runs, or the resumed systemd stalls ~100 s on a dead dbus. Uses
+/// the systemctl brought into the tmpfs; without one, this is journaled.
+fn stop_units_before_handoff(j: &mut Journal) -> Result<()> {
+    let systemctl = "/usr/bin/systemctl";
+    if !Path::new(systemctl).exists() {
+        return j.log(
+            &Stage::Entered,
+            "release.warning",
+            "why=no%20systemctl%20in%20the%20tmpfs",
+        );
+    }
+    let units = [
+        "dbus.socket",
+        "dbus.service",
+        "systemd-logind.service",
+        "user@*.service",
+    ];
+    let status = std::process::Command::new(systemctl)
+        .arg("stop")
+        .args(units)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .status()
+        .map_err(|e| Error::io("spawn", systemctl, &e))?;
+    j.log(
+        &Stage::Entered,
+        "release.stop-units",
+        &format!(
+            "units={} status={}",
+            escape(&units.join(",")),
+            escape(&status.to_string())
+        ),
+    )
+}
+
+/// sysvinit: `telinit u` is a request on /run/initctl (initreq.h: struct
+/// init_request, 384 bytes, magic 0x03091969, cmd INIT_CMD_RUNLVL = 1,
+/// runlevel 'U'), which makes init re-exec /sbin/init: the stub.
+fn request_sysvinit_reexec() -> Result<()> {
+    const INIT_MAGIC: i32 = 0x0309_1969;
+    const INIT_CMD_RUNLVL: i32 = 1;
+    let mut req = [0u8; 384];
+    req[0x0..0x4].copy_from_slice(&INIT_MAGIC.to_ne_bytes());
+    req[0x4..0x8].copy_from_slice(&INIT_CMD_RUNLVL.to_ne_bytes());
+    req[0x8..0xc].copy_from_slice(&i32::from(b'U').to_ne_bytes());
+    let path = "/run/initctl";
+    let fd = openat(
+        CWD,
+        path,
+        OFlags::WRONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::sys("open", path, e))?;
+    rustix::io::write(&fd, &req).map_err(|e| Error::sys("write", path, e))?;
+    Ok(())
+}
+
+/// Waits until PID 1 runs from the tmpfs (its exe is on the same fs as /).
+fn wait_for_stub() -> Result<()> {
+    let root = rustix::fs::stat("/").map_err(|e| Error::sys("stat", "/", e))?;
+    let start = Instant::now();
+    loop {
+        if let Ok(exe) = rustix::fs::stat("/proc/1/exe")
+            && exe.st_dev == root.st_dev
+        {
+            return Ok(());
+        }
+        if start.elapsed() > HANDOFF_TIMEOUT {
+            return Err(Error::Failed(format!(
+                "pid 1 did not exec the init stub within {} s",
+                HANDOFF_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Whether a process is gone (or a zombie, which holds no files).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the last ')' (comm may contain one).
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+fn signal_all(pids: &[u32], sig: Signal) {
+    for &pid in pids {
+        if let Some(p) = Pid::from_raw(pid as i32) {
+            // ESRCH: it exited meanwhile, which is what we want.
+            let _ = rustix::process::kill_process(p, sig);
+        }
+    }
+}
+
+fn wait_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let left: Vec<u32> = pids.iter().copied().filter(|&p| !gone(p)).collect();
+        if left.is_empty() || start.elapsed() >= timeout {
+            return left;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// SIGTERM, `grace`, SIGKILL; fails when a process survives SIGKILL.
+fn stop(j: &mut Journal, pids: &[u32], grace: Duration) -> Result<()> {
+    j.log(
+        &Stage::Entered,
+        "release.sigterm",
+        &format!("pids={}", join(pids)),
+    )?;
+    signal_all(pids, Signal::TERM);
+    let left = wait_gone(pids, grace);
+    if left.is_empty() {
+        return Ok(());
+    }
+    j.log(
+        &Stage::Entered,
+        "release.sigkill",
+        &format!("pids={}", join(&left)),
+    )?;
+    signal_all(&left, Signal::KILL);
+    let left = wait_gone(&left, KILL_TIMEOUT);
+    if left.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Failed(format!(
+        "processes survived SIGKILL: {}",
+        join(&left)
+    )))
+}
+
+fn join(pids: &[u32]) -> String {
+    pids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// umount2 every mount under /oldroot, deepest first; what a plain umount
+/// cannot free is detached (MNT_DETACH), and the proof of freedom that
+/// follows tells whether that was enough.
+fn unmount_oldroot(j: &mut Journal) -> Result<()> {
+    let mounts = mounts_now()?;
+    let mut under: Vec<&mountinfo::Mount> = mounts
+        .iter()
+        .filter(|m| mountinfo::is_under(&m.mount_point, OLDROOT))
+        .collect();
+    // Deeper paths first; among equals, later mounts (stacked on top) first.
+    under.reverse();
+    under.sort_by_key(|m| std::cmp::Reverse(m.mount_point.matches('/').count()));
+    let mut detached = Vec::new();
+    for m in &under {
+        let path = Path::new(&m.mount_point);
+        match mount::umount(path, UnmountFlags::empty()) {
+            Ok(()) => {}
+            Err(Error::Sys {
+                errno: Errno::INVAL,
+                ..
+            }) => {} // already gone
+            Err(_) => {
+                mount::umount(path, UnmountFlags::DETACH)?;
+                detached.push(m.mount_point.as_str());
+            }
+        }
+    }
+    j.log(
+        &Stage::Entered,
+        "release.unmounted",
+        &format!(
+            "count={} detached={}",
+            under.len(),
+            escape(&detached.join(","))
+        ),
+    )
+}
+
+/// release 5: open(2) with O_EXCL fails with EBUSY while any mount or
+/// holder of the block device remains; for a dm device the open count must
+/// be 0 as well (an lazily unmounted fs still holds it open).
+fn prove_free(j: &mut Journal, rec: &Record) -> Result<()> {
+    let node = record::root_device_node(rec)?;
+    match openat(
+        CWD,
+        node.as_str(),
+        OFlags::RDONLY | OFlags::EXCL | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => drop(fd),
+        Err(e) => {
+            let who = holders::scan(&Target::for_device(Path::new(&node))?)
+                .map(|r| describe(&r, &r.processes.iter().map(|h| h.pid).collect::<Vec<_>>()))
+                .unwrap_or_default();
+            return Err(Error::Failed(format!(
+                "{} is not free: open(O_EXCL) failed with {}; still held by: {}",
+                rec.root.source,
+                crate::error::ErrnoText(e),
+                if who.is_empty() {
+                    "(no process: a detached mount or a kernel holder)".to_owned()
+                } else {
+                    who
+                }
+            )));
+        }
+    }
+    let holders_dir = format!(
+        "/sys/dev/block/{}:{}/holders",
+        rec.root.major, rec.root.minor
+    );
+    let kernel_holders: Vec<String> = std::fs::read_dir(&holders_dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !kernel_holders.is_empty() {
+        return Err(Error::Failed(format!(
+            "{} is not free: held by {}",
+            rec.root.source,
+            kernel_holders.join(", ")
+        )));
+    }
+    let open_count = crate::dm::open_count(rec.root.major, rec.root.minor)?;
+    if let Some(n) = open_count
+        && n != 0
+    {
+        return Err(Error::Failed(format!(
+            "{} is not free: device-mapper open count is {n}",
+            rec.root.source
+        )));
+    }
+    j.log(
+        &Stage::Entered,
+        "release.free",
+        &format!(
+            "device={} o_excl=ok dm_open_count={}",
+            escape(&node),
+            open_count.map_or("n/a".into(), |n| n.to_string())
+        ),
+    )
+}
