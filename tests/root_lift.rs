@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
+use common::system::*;
 use common::*;
 
 /// The enter steps that journal themselves, in order.
@@ -25,100 +23,11 @@ const ENTER_STEPS: [&str; 10] = [
     "move-run",
 ];
 
-/// Builds the system image and returns the script prefix that mounts it,
-/// pivots the namespace into it and execs busybox sh there with `inner`.
-fn system_script(scratch: &Path, dev: &str, inner: &str) -> String {
-    let _ = scratch;
-    format!(
-        r#"
-R="$T/sysroot"
-mkdir -p "$R"
-mount {dev} "$R"
-mount -t proc proc "$R/proc"
-mount -t sysfs sysfs "$R/sys"
-mount --rbind /dev "$R/dev"
-mount -t tmpfs -o mode=755 tmpfs "$R/run"
-cd "$R"
-pivot_root . host
-/bin/busybox umount -l /host
-exec /bin/busybox sh -eu -c '
-export PATH=/bin
-busybox mount --make-shared /
-busybox mount --make-shared /run
-{inner}
-'
-"#
-    )
-}
-
-fn make_system(scratch: &Scratch) -> (std::path::PathBuf, Loop) {
-    let content = scratch.path.join("content");
-    for d in ["bin", "proc", "sys", "dev", "run", "host", "tmp"] {
-        std::fs::create_dir_all(content.join(d)).unwrap();
-    }
-    std::fs::copy("/bin/busybox", content.join("bin/busybox"))
-        .expect("busybox-static at /bin/busybox");
-    std::fs::copy(rootlift(), content.join("bin/rootlift")).unwrap();
-    std::fs::write(content.join("hello"), "on the old root\n").unwrap();
-    let image = scratch.path.join("system.img");
-    mkfs_ext4(&image, 64, Some(&content));
-    let lo = Loop::attach(&image);
-    (image, lo)
-}
-
-/// A mount table reduced to what must survive a round trip: mount point,
-/// source, type, options and propagation kind (peer group numbers change).
-fn normalize(mountinfo: &str) -> Vec<String> {
-    let mut v: Vec<String> = mountinfo
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split(' ').collect();
-            let sep = f.iter().position(|x| *x == "-").expect("separator");
-            let prop = if f[6..sep].iter().any(|x| x.starts_with("shared:")) {
-                "shared"
-            } else if f[6..sep].iter().any(|x| x.starts_with("master:")) {
-                "slave"
-            } else {
-                "private"
-            };
-            format!(
-                "{} {} {} {} {} {}",
-                f[4],
-                f[5],
-                prop,
-                f[sep + 1],
-                f[sep + 2],
-                f[sep + 3]
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// Splits the body's stdout into `== NAME` sections.
-fn sections(stdout: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut cur = String::from("preamble");
-    for line in stdout.lines() {
-        if let Some(name) = line.strip_prefix("== ") {
-            cur = name.to_owned();
-            map.entry(cur.clone()).or_insert_with(String::new);
-        } else {
-            let s = map.entry(cur.clone()).or_insert_with(String::new);
-            s.push_str(line);
-            s.push('\n');
-        }
-    }
-    map
-}
-
 #[test]
 fn root_lift_enter_and_return_restore_the_mount_table() {
     require_root();
     let scratch = Scratch::new("lift");
-    let (_image, lo) = make_system(&scratch);
+    let (_image, lo) = make_system(&scratch, &[]);
     let inner = r#"
 echo "== before"; cat /proc/self/mountinfo
 echo "== enter"; /bin/rootlift enter
@@ -138,7 +47,7 @@ echo "== journal"; cat /run/rootlift/journal
     let out = in_ns(
         Pid::New,
         &scratch.path,
-        &system_script(&scratch.path, &lo.dev, inner),
+        &system_script(&lo.dev, &busybox_init(inner)),
     );
     let stdout = assert_ok(&out);
     let s = sections(&stdout);
@@ -216,7 +125,7 @@ echo "== journal"; cat /run/rootlift/journal
 fn root_lift_a_failure_at_any_enter_step_returns_to_the_original_table() {
     require_root();
     let scratch = Scratch::new("liftfault");
-    let (_image, lo) = make_system(&scratch);
+    let (_image, lo) = make_system(&scratch, &[]);
     let mut inner = String::from("echo \"== before\"; cat /proc/self/mountinfo\n");
     for step in ENTER_STEPS {
         inner.push_str(&format!(
@@ -231,7 +140,7 @@ echo "== stage-{step}"; /bin/rootlift status --json
     let out = in_ns(
         Pid::New,
         &scratch.path,
-        &system_script(&scratch.path, &lo.dev, &inner),
+        &system_script(&lo.dev, &busybox_init(&inner)),
     );
     let stdout = assert_ok(&out);
     let s = sections(&stdout);
@@ -260,7 +169,7 @@ echo "== stage-{step}"; /bin/rootlift status --json
 fn root_lift_refusals_change_nothing() {
     require_root();
     let scratch = Scratch::new("liftrefuse");
-    let (_image, lo) = make_system(&scratch);
+    let (_image, lo) = make_system(&scratch, &[]);
     let inner = r#"
 echo "== before"; cat /proc/self/mountinfo
 rc=0; /bin/rootlift return 2>/tmp/err || rc=$?
@@ -276,7 +185,7 @@ echo "== after"; cat /proc/self/mountinfo
     let out = in_ns(
         Pid::New,
         &scratch.path,
-        &system_script(&scratch.path, &lo.dev, inner),
+        &system_script(&lo.dev, &busybox_init(inner)),
     );
     let s = sections(&assert_ok(&out));
     assert!(

@@ -113,6 +113,15 @@ pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
 /// never `systemctl default` (it isolates and stops transient units).
 pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
     let systemctl = "/usr/bin/systemctl";
+    if !Path::new(systemctl).exists() {
+        // PID 1 resumed; without its systemctl nothing more can be asked of
+        // it, and the root is back: say so rather than fail the return.
+        return j.log(
+            &Stage::Returning,
+            "return.warning",
+            "why=no%20/usr/bin/systemctl%20on%20the%20restored%20root",
+        );
+    }
     let start = Instant::now();
     let mut args = vec!["start".to_owned(), "multi-user.target".to_owned()];
     args.extend(restarted.iter().cloned());

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of the rig
 
+pub mod system;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
