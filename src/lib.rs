@@ -9,6 +9,7 @@ pub mod dm;
 pub mod elf;
 pub mod error;
 pub mod ext4;
+pub mod grow;
 pub mod job;
 pub mod journal;
 pub mod json;

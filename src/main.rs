@@ -70,6 +70,7 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::Confirm => job::control::confirm(),
         Command::Abort => job::control::abort(),
         Command::Plan { json } => plan::command(json),
+        Command::Grow { target, path } => rootlift::grow::command(target, path.as_deref()),
         Command::Return => lift::back::command(),
         Command::Release { kill, grace, ssh } => {
             if ssh {

@@ -70,3 +70,76 @@ pub fn dm_ioctl(control: BorrowedFd<'_>, op: Opcode, buf: &mut [u8]) -> Result<(
     // the header and `data_size` bytes, and the opcode to be a dm one.
     unsafe { rustix::ioctl::ioctl(control, BufferIoctl { opcode: op, buf }) }.map(|_| ())
 }
+
+/// An `_IOW` ioctl whose argument is a pointer to one `T` the kernel only
+/// reads; the output is the call's non-negative return value (btrfs
+/// answers some refusals with a positive `enum btrfs_err_code`, which
+/// rustix's `Setter` would drop).
+struct WriteIoctl<'a, T> {
+    opcode: Opcode,
+    arg: &'a T,
+}
+
+// SAFETY: as_ptr() hands the kernel a pointer to `*arg`, borrowed for the
+// whole call; IS_MUTATING is false and the pointer is only ever read
+// through (each wrapper below pairs an _IOW opcode with the exact type the
+// kernel copies in); the output is the raw return value and reads no
+// memory.
+unsafe impl<T> Ioctl for WriteIoctl<'_, T> {
+    type Output = IoctlOutput;
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
+    fn as_ptr(&mut self) -> *mut core::ffi::c_void {
+        core::ptr::from_ref(self.arg).cast_mut().cast()
+    }
+
+    unsafe fn output_from_ptr(
+        out: IoctlOutput,
+        _extract_output: *mut core::ffi::c_void,
+    ) -> rustix::io::Result<IoctlOutput> {
+        Ok(out)
+    }
+}
+
+/// `EXT4_IOC_RESIZE_FS` on a file of a mounted ext2/3/4 filesystem (the
+/// caller passes its mount point): grow it to `blocks_count` blocks
+/// (Documentation/admin-guide/ext4.rst, "Ioctls").
+pub fn ext4_resize_fs(fd: BorrowedFd<'_>, blocks_count: u64) -> Result<(), Errno> {
+    use crate::grow::abi::EXT4_IOC_RESIZE_FS;
+    let ioctl = WriteIoctl {
+        opcode: EXT4_IOC_RESIZE_FS,
+        arg: &blocks_count,
+    };
+    // SAFETY: the opcode is _IOW('f', 16, __u64) (asserted in grow::abi) and
+    // the argument a u64 alive for the call; __ext4_ioctl() copy_from_user()s
+    // exactly sizeof(__u64) from it and writes nothing back.
+    unsafe { rustix::ioctl::ioctl(fd, ioctl) }.map(|_| ())
+}
+
+/// `BTRFS_IOC_RESIZE` on a file of a mounted btrfs: resize one device as
+/// `args.name` says (btrfs-filesystem(8), "resize"). Returns the kernel's
+/// non-negative answer: 0, or an `enum btrfs_err_code` (include/uapi/
+/// linux/btrfs.h). Refuses (EINVAL) a name with no NUL inside the buffer.
+pub fn btrfs_resize(
+    fd: BorrowedFd<'_>,
+    args: &crate::grow::abi::BtrfsIoctlVolArgs,
+) -> Result<i32, Errno> {
+    use crate::grow::abi::BTRFS_IOC_RESIZE;
+    if !args.is_terminated() {
+        return Err(Errno::INVAL);
+    }
+    let ioctl = WriteIoctl {
+        opcode: BTRFS_IOC_RESIZE,
+        arg: args,
+    };
+    // SAFETY: the opcode is _IOW(0x94, 3, struct btrfs_ioctl_vol_args) and
+    // the argument that 4096-byte #[repr(C)] struct (size and offsets
+    // asserted in grow::abi), borrowed for the call; btrfs_ioctl_resize()
+    // memdup_user()s exactly sizeof(struct btrfs_ioctl_vol_args) from it and
+    // writes nothing back.
+    unsafe { rustix::ioctl::ioctl(fd, ioctl) }
+}

@@ -9,14 +9,10 @@
 
 use super::facts::{self, Facts};
 use super::spec::JobSpec;
-use super::tools::{self, e2fsck_meaning};
+use super::tools::{self, LVM_CONFIG, e2fsck_meaning};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 use crate::lift::record::Record;
-
-/// lvm settings for a system without udev or lvmpolld (the tmpfs has
-/// neither), given on the command line so no lvm.conf has to be right.
-const LVM_CONFIG: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
 
 fn step(j: &mut Journal, name: &str, detail: &str) -> Result<()> {
     j.log(&Stage::Job, "job.step", &format!("step={name} {detail}"))

@@ -7,6 +7,11 @@ use std::process::Command;
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 
+/// lvm settings for a system without udev or lvmpolld (the tmpfs has
+/// neither, nor has an initramfs), given on the command line so no
+/// lvm.conf has to be right.
+pub const LVM_CONFIG: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
+
 /// The whole environment a job's program gets: no LD_PRELOAD, no
 /// LD_LIBRARY_PATH, no caller PATH.
 const ENV: [(&str, &str); 2] = [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_ALL", "C")];

@@ -1,0 +1,109 @@
+//! Extending the LVM logical volume under a filesystem before growing it
+//! (lvextend(8)): the host's lvm by absolute path with a scrubbed
+//! environment (job::tools), and lvm.conf(5) settings given with
+//! `--config` so that no udev, lvmpolld or dmeventd is asked for.
+
+use std::path::Path;
+
+use crate::bring;
+use crate::error::{Error, Result};
+use crate::job::facts;
+use crate::job::tools::{self, LVM_CONFIG};
+use crate::sysfs::block::human_bytes;
+
+/// An LV that was extended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extended {
+    /// `VG/LV`.
+    pub name: String,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// `vg_free vg_extent_size` in bytes, as `vgs --noheadings --nosuffix
+/// --units b -o vg_free,vg_extent_size VG` prints them.
+pub fn parse_vgs(out: &str) -> Option<(u64, u64)> {
+    let mut words = out.split_whitespace();
+    let free = words.next()?.parse().ok()?;
+    let extent = words.next()?.parse().ok()?;
+    words.next().is_none().then_some((free, extent))
+}
+
+/// The LV size to ask for: `want` rounded up to whole extents. Refused
+/// when the VG has not the free extents for it.
+pub fn plan(name: &str, lv_bytes: u64, want: u64, vg_free: u64, extent: u64) -> Result<u64> {
+    if extent == 0 || !extent.is_multiple_of(512) {
+        return Err(Error::invalid(
+            "lvm vgs",
+            name,
+            format!("extent size {extent}"),
+        ));
+    }
+    let target = want
+        .div_ceil(extent)
+        .checked_mul(extent)
+        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+    let need = target.saturating_sub(lv_bytes);
+    if need > vg_free {
+        return Err(Error::Refused(format!(
+            "the LV {name} ({}) would need {} more, and its VG has {} free",
+            human_bytes(lv_bytes),
+            human_bytes(need),
+            human_bytes(vg_free)
+        )));
+    }
+    Ok(target)
+}
+
+/// Extends `VG/LV` (the device `major:minor`, now `lv_bytes`) to hold
+/// `want` bytes, and checks the kernel's view of the device afterwards.
+pub fn extend(
+    vg: &str,
+    lv: &str,
+    major: u32,
+    minor: u32,
+    lv_bytes: u64,
+    want: u64,
+) -> Result<Extended> {
+    let name = format!("{vg}/{lv}");
+    let lvm = bring::find_program(Path::new("lvm"))
+        .map_err(|e| Error::Refused(format!("extending the LV {name} needs lvm: {e}")))?;
+    let lvm = lvm.display().to_string();
+    // How much the VG has left, in bytes, and the unit it hands out.
+    let out = tools::capture(
+        &lvm,
+        &[
+            "vgs",
+            "--config",
+            LVM_CONFIG,
+            "--noheadings",
+            "--nosuffix",
+            "--units",
+            "b",
+            "-o",
+            "vg_free,vg_extent_size",
+            vg,
+        ],
+    )?;
+    let (free, extent) =
+        parse_vgs(&out).ok_or_else(|| Error::invalid("lvm vgs", vg, format!("{out:?}")))?;
+    let target = plan(&name, lv_bytes, want, free, extent)?;
+    // lvextend -L in 512-byte sectors (lvm(8) "UNITS": `s`), so nothing is
+    // rounded by a unit; no -r: the filesystem is grown by us, next.
+    let sectors = format!("{}s", target / 512);
+    tools::capture(
+        &lvm,
+        &["lvextend", "--config", LVM_CONFIG, "-L", &sectors, &name],
+    )?;
+    let now = facts::device_bytes(major, minor)?;
+    if now != target {
+        return Err(Error::Failed(format!(
+            "after lvextend the LV {name} holds {now} bytes, expected {target}"
+        )));
+    }
+    Ok(Extended {
+        name,
+        from: lv_bytes,
+        to: now,
+    })
+}
