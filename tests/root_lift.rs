@@ -221,3 +221,30 @@ echo refused
     );
     assert!(assert_ok(&out).contains("refused"));
 }
+
+#[test]
+fn root_lift_a_terminal_opened_before_enter_keeps_working() {
+    require_root();
+    let scratch = Scratch::new("liftpty");
+    let (_image, lo) = make_system(&scratch, &[]);
+    // The body's terminal is a pty on the host's devpts, which the system
+    // has at /dev/pts; enter moves /dev (with pts) into the tmpfs.
+    let inner = r#"
+t=$(tty)
+echo "before on $t"
+/bin/rootlift enter >/dev/null
+echo "after-enter via the open fd"
+echo "after-enter via a new open of $t" >"$t"
+/usr/bin/rootlift return >/dev/null
+echo "after-return via a new open" >"$t"
+"#;
+    let out = in_ns_on_pty(&scratch.path, &system_script(&lo.dev, &busybox_init(inner)));
+    let stdout = assert_ok(&out).replace('\r', "");
+    assert!(stdout.contains("before on /dev/pts/"), "{stdout}");
+    assert!(stdout.contains("after-enter via the open fd"), "{stdout}");
+    assert!(
+        stdout.contains("after-enter via a new open of /dev/pts/"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("after-return via a new open"), "{stdout}");
+}

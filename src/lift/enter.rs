@@ -313,11 +313,17 @@ pub fn entered() -> Result<()> {
             "the re-executed rootlift does not run from the tmpfs".into(),
         ));
     }
+    // What the lift costs in RAM: the bytes the tmpfs holds now.
+    let vfs = rustix::fs::statvfs("/").map_err(|e| Error::sys("statvfs", "/", e))?;
+    let used = vfs
+        .f_blocks
+        .saturating_sub(vfs.f_bfree)
+        .saturating_mul(vfs.f_frsize);
     let mut j = Journal::open()?;
     j.log(
         &Stage::Entered,
         "enter.done",
-        &format!("oldroot={OLDROOT} self={SELF_IN_TMPFS}"),
+        &format!("oldroot={OLDROOT} self={SELF_IN_TMPFS} tmpfs_used={used}"),
     )?;
     crate::output::text(&format!(
         "entered: / is rootlift's tmpfs, the old root is at {OLDROOT}\n\

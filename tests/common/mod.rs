@@ -74,6 +74,22 @@ pub fn in_ns(pid: Pid, scratch: &Path, body: &str) -> Output {
     run_body(cmd, scratch)
 }
 
+/// Like [`in_ns`] with a new PID namespace, but with a pseudo-terminal as
+/// the body's stdin, stdout and stderr (util-linux script(1)); output lines
+/// end in CRLF.
+pub fn in_ns_on_pty(scratch: &Path, body: &str) -> Output {
+    let file = scratch.join("body.sh");
+    std::fs::write(&file, format!("{}{body}", prologue())).expect("write body.sh");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qefc"])
+        .arg(format!(
+            "unshare --mount --propagation private --pid --fork --mount-proc bash {}",
+            file.display()
+        ))
+        .arg("/dev/null");
+    run_body(cmd, scratch)
+}
+
 /// Runs `body` with NO new namespace, for the one test that proves the
 /// prologue refuses the host's namespace.
 pub fn in_host_ns_for_guard_test(scratch: &Path, body: &str) -> Output {
