@@ -9,12 +9,13 @@ SIZE_LIMIT_KIB := 640
 
 .PHONY: build size lint test test-unit test-root test-vm demo
 
-# The release binary rebuilds std with panic=immediate-abort: no unwinder and
-# no backtrace symbolizer, which halve the binary. -Zbuild-std needs the
-# rust-src component; RUSTC_BOOTSTRAP lets the pinned stable toolchain take
-# the flag. (`cargo build --release` alone still works, only larger.)
+# The release binary rebuilds std with panic=immediate-abort: no unwinder, no
+# backtrace symbolizer and no unwind tables, which together are more than
+# half of a default static binary. -Zbuild-std needs the rust-src component;
+# RUSTC_BOOTSTRAP lets the pinned stable toolchain take the flag.
+# (`cargo build --release` alone still works, only larger.)
 RELEASE_RUSTFLAGS := -C target-feature=+crt-static -C relocation-model=static \
-	-Zunstable-options -Cpanic=immediate-abort
+	-C force-unwind-tables=no -Zunstable-options -Cpanic=immediate-abort
 
 build:
 	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
