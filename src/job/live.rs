@@ -30,22 +30,7 @@ struct Prepared {
 }
 
 pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()> {
-    let mut p = prepare(job, device)?;
-    let fs = &p.plan.root.fstype;
-    match fs.as_str() {
-        "ext2" | "ext3" | "ext4" => {}
-        "xfs" => return Err(Error::Refused("xfs cannot be shrunk".into())),
-        "btrfs" => {
-            return Err(Error::Refused(
-                "btrfs shrinks online, without a lift: use 'rootlift grow SIZE /'".into(),
-            ));
-        }
-        other => {
-            return Err(Error::Refused(format!(
-                "{other} cannot be shrunk by rootlift (ext2/3/4 only)"
-            )));
-        }
-    }
+    let mut p = prepare(job, device, shrinkable)?;
     let mut f = facts::read(&host_node(&p.plan)?)?;
     if let Some(why) = &f.refusal {
         return Err(Error::Refused(format!(
@@ -127,20 +112,22 @@ pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()>
 }
 
 pub fn fsck(job: &JobOptions) -> Result<()> {
-    let mut p = prepare(job, None)?;
-    if !matches!(p.plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
-        return Err(Error::Refused(format!(
+    let mut p = prepare(job, None, |plan| {
+        if matches!(plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
+            return Ok(());
+        }
+        Err(Error::Refused(format!(
             "fsck runs e2fsck: the root is {}, not ext2/3/4",
-            p.plan.root.fstype
-        )));
-    }
+            plan.root.fstype
+        )))
+    })?;
     p.spec.kind = Kind::Fsck;
     p.steps.push(format!("e2fsck -f -y {}", p.spec.device));
     run_live(p, job)
 }
 
 pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
-    let mut p = prepare(job, None)?;
+    let mut p = prepare(job, None, |_| Ok(()))?;
     let argv: Vec<String> = argv
         .iter()
         .map(|a| {
@@ -164,8 +151,28 @@ pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
     run_live(p, job)
 }
 
+/// Whether `shrink` can shrink this root's filesystem type.
+fn shrinkable(plan: &Plan) -> Result<()> {
+    match plan.root.fstype.as_str() {
+        "ext2" | "ext3" | "ext4" => Ok(()),
+        "xfs" => Err(Error::Refused("xfs cannot be shrunk".into())),
+        "btrfs" => Err(Error::Refused(
+            "btrfs shrinks online, without a lift: use 'rootlift grow SIZE /'".into(),
+        )),
+        other => Err(Error::Refused(format!(
+            "{other} cannot be shrunk by rootlift (ext2/3/4 only)"
+        ))),
+    }
+}
+
 /// The checks and facts every job shares.
-fn prepare(job: &JobOptions, device: Option<&Path>) -> Result<Prepared> {
+/// `fits` is the job's own refusal (the filesystem type), checked before
+/// anything is looked up for the job.
+fn prepare(
+    job: &JobOptions,
+    device: Option<&Path>,
+    fits: impl Fn(&Plan) -> Result<()>,
+) -> Result<Prepared> {
     if job.mode == Mode::AtShutdown {
         return Err(Error::NotImplemented("--at-shutdown"));
     }
@@ -187,6 +194,7 @@ fn prepare(job: &JobOptions, device: Option<&Path>) -> Result<Prepared> {
             )));
         }
     }
+    fits(&plan)?;
     let e2fsck = tool("e2fsck")?;
     let mut bring = vec![PathBuf::from(&e2fsck)];
     bring.extend(job.bring.iter().cloned());

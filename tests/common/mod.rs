@@ -153,7 +153,18 @@ impl Drop for Scratch {
 /// when given (mkfs.ext4 -d).
 pub fn mkfs_ext4(image: &Path, mib: u64, content: Option<&Path>) {
     let mut cmd = Command::new("/usr/sbin/mkfs.ext4");
-    cmd.args(["-q", "-F"]);
+    // 4 KiB blocks as on a real root (mke2fs picks 1 KiB this small), and
+    // inode tables and journal written now: with lazy init a kernel thread
+    // keeps writing to the device after mount, and a test comparing the
+    // device's bytes would see changes that are not ours.
+    cmd.args([
+        "-q",
+        "-F",
+        "-b",
+        "4096",
+        "-E",
+        "lazy_itable_init=0,lazy_journal_init=0",
+    ]);
     if let Some(dir) = content {
         cmd.arg("-d").arg(dir);
     }

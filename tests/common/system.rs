@@ -47,13 +47,37 @@ busybox mount --make-shared /run
 /// `extra` names (path inside the image, contents, mode), attached to a loop
 /// device.
 pub fn make_system(scratch: &Scratch, extra: &[(&str, &[u8], u32)]) -> (PathBuf, Loop) {
+    make_system_with(scratch, extra, &[])
+}
+
+/// [`make_system`] with host `programs` brought in with their libraries by
+/// `rootlift bring` (which lays out the host's merged-/usr links, so /bin is
+/// then usr/bin).
+pub fn make_system_with(
+    scratch: &Scratch,
+    extra: &[(&str, &[u8], u32)],
+    programs: &[&str],
+) -> (PathBuf, Loop) {
     let content = scratch.path.join("content");
-    for d in ["bin", "proc", "sys", "dev", "run", "host", "tmp"] {
+    std::fs::create_dir_all(&content).unwrap();
+    if !programs.is_empty() {
+        let out = std::process::Command::new(rootlift())
+            .arg("bring")
+            .arg(&content)
+            .args(programs)
+            .output()
+            .expect("spawn rootlift bring");
+        assert!(out.status.success(), "rootlift bring: {out:?}");
+    }
+    for d in ["usr/bin", "proc", "sys", "dev", "run", "host", "tmp"] {
         std::fs::create_dir_all(content.join(d)).unwrap();
     }
-    std::fs::copy("/bin/busybox", content.join("bin/busybox"))
+    if std::fs::symlink_metadata(content.join("bin")).is_err() {
+        std::os::unix::fs::symlink("usr/bin", content.join("bin")).unwrap();
+    }
+    std::fs::copy("/bin/busybox", content.join("usr/bin/busybox"))
         .expect("busybox-static at /bin/busybox");
-    std::fs::copy(rootlift(), content.join("bin/rootlift")).unwrap();
+    std::fs::copy(rootlift(), content.join("usr/bin/rootlift")).unwrap();
     std::fs::write(content.join("hello"), "on the old root\n").unwrap();
     for (path, bytes, mode) in extra {
         let at = content.join(path);
