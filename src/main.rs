@@ -51,14 +51,22 @@ fn dispatch(cmd: Command) -> Result<()> {
             json,
         } => bring::command(&dest, &programs, json),
         Command::Enter { size, bring, ssh } => {
+            let mut kit = lift::kits::Kit::default();
             if ssh {
-                return Err(Error::NotImplemented("enter --ssh"));
+                kit = lift::kits::sshd()?;
             }
+            if rootlift::proc::init::detect(std::path::Path::new("/"))
+                == rootlift::proc::init::Init::Systemd
+            {
+                kit.extend(lift::kits::systemd());
+            }
+            let mut programs = bring;
+            programs.extend(kit.programs);
             let size = size.map(|s| s.bytes(1)).unwrap_or(None);
             lift::enter::enter(&lift::enter::EnterOptions {
                 size,
-                bring,
-                files: Vec::new(),
+                bring: programs,
+                files: kit.files,
                 job: None,
             })
         }
@@ -72,12 +80,13 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::Plan { json } => plan::command(json),
         Command::Grow { target, path } => rootlift::grow::command(target, path.as_deref()),
         Command::Return => lift::back::command(),
-        Command::Release { kill, grace, ssh } => {
-            if ssh {
-                return Err(Error::NotImplemented("release --ssh"));
-            }
-            lift::release::command(&lift::release::ReleaseOptions { kill, grace })
-        }
+        // --ssh is implied: release restarts every unit whose program was
+        // brought (sshd when `enter --ssh` brought its kit).
+        Command::Release {
+            kill,
+            grace,
+            ssh: _,
+        } => lift::release::command(&lift::release::ReleaseOptions { kill, grace }),
         Command::Holders { target, json } => {
             rootlift::proc::holders::command(target.as_deref(), json)
         }

@@ -13,8 +13,10 @@ use crate::bring;
 use crate::cli::{DEFAULT_GRACE, JobOptions, Mode, Size};
 use crate::error::{Error, Result};
 use crate::lift::enter::{self, EnterOptions};
+use crate::lift::kits::{self, Kit};
 use crate::output;
 use crate::plan::{self, Plan};
+use crate::proc::init::Init;
 use crate::sysfs::block::{Kind as DevKind, human_bytes};
 
 /// The dead-man timer when sshd runs and none is given.
@@ -198,7 +200,18 @@ fn prepare(
     let e2fsck = tool("e2fsck")?;
     let mut bring = vec![PathBuf::from(&e2fsck)];
     bring.extend(job.bring.iter().cloned());
-    let sshd_runs = process_running("sshd");
+    // The operator stays connected: with sshd running, its kit comes along
+    // and the dead-man timer is on unless told otherwise.
+    let sshd_runs = kits::sshd_runs();
+    let mut kit = if sshd_runs {
+        kits::sshd()?
+    } else {
+        Kit::default()
+    };
+    if plan.init == Init::Systemd {
+        kit.extend(kits::systemd());
+    }
+    bring.extend(kit.programs);
     let confirm_within = job.confirm_within.unwrap_or(if sshd_runs {
         DEFAULT_CONFIRM
     } else {
@@ -217,7 +230,7 @@ fn prepare(
         },
         plan,
         bring,
-        files: Vec::new(),
+        files: kit.files,
         steps: Vec::new(),
     })
 }
@@ -312,13 +325,4 @@ fn job_device(plan: &Plan) -> Result<String> {
         Ok(node) => Ok(node),
         Err(_) => Ok(crate::lift::record::ROOT_NODE.to_owned()),
     }
-}
-
-/// Whether a process with this comm runs.
-fn process_running(comm: &str) -> bool {
-    std::fs::read_dir("/proc").is_ok_and(|rd| {
-        rd.flatten().any(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == comm)
-        })
-    })
 }

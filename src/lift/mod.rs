@@ -6,10 +6,12 @@
 
 pub mod back;
 pub mod enter;
+pub mod kits;
 pub mod record;
 pub mod release;
 pub mod resume;
 pub mod status;
+pub mod systemctl;
 
 use std::path::Path;
 

@@ -12,11 +12,11 @@ use rustix::mount::UnmountFlags;
 use rustix::process::{Pid, Signal};
 
 use super::record::{self, Record};
-use super::{OLDROOT, is_lifted, mounts_now};
+use super::{OLDROOT, is_lifted, mounts_now, systemctl};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::mount;
-use crate::proc::holders::{self, Report, Target};
+use crate::proc::holders::{self, Access, Report, Target};
 use crate::proc::init::{self, Init};
 use crate::proc::mountinfo;
 use crate::stub;
@@ -114,7 +114,7 @@ fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
     // release 2: PID 1. Never killed; handed off to the stub when it pins
     // the old root.
     if report.processes.iter().any(|h| h.pid == 1) {
-        handoff_pid1(j)?;
+        handoff_pid1(j, &report)?;
     }
 
     // release 3: the rest, SIGTERM then SIGKILL. Never PID 1, never
@@ -169,11 +169,12 @@ fn log_holders(j: &mut Journal, r: &Report) -> Result<()> {
 }
 
 /// Hands PID 1 to the stub the way its init re-execs itself.
-fn handoff_pid1(j: &mut Journal) -> Result<()> {
+fn handoff_pid1(j: &mut Journal, report: &Report) -> Result<()> {
     let which = init::detect(Path::new("/"));
     install_stub()?;
     match which {
         Init::Systemd => {
+            restart_brought_units(j, report)?;
             stop_units_before_handoff(j)?;
             // SIGTERM makes systemd serialize its state and exec
             // /lib/systemd/systemd, which in the tmpfs is the stub.
@@ -236,12 +237,42 @@ fn install_stub() -> Result<()> {
     }
 }
 
+/// The services whose programs were brought into the tmpfs (sshd, with the
+/// ssh kit): restarted while systemd still runs, so they run from the tmpfs
+/// and new logins land there. Journaled, so return restarts them onto the
+/// real root.
+fn restart_brought_units(j: &mut Journal, report: &Report) -> Result<()> {
+    let mut units: Vec<&str> = Vec::new();
+    for h in &report.processes {
+        let Some(unit) = h.unit.as_deref() else {
+            continue;
+        };
+        let brought = h.access.iter().any(|a| match a {
+            Access::Exe(p) => p
+                .strip_prefix(OLDROOT)
+                .is_ok_and(|rel| Path::new("/").join(rel).is_file()),
+            _ => false,
+        });
+        if brought && unit.ends_with(".service") && !units.contains(&unit) {
+            units.push(unit);
+        }
+    }
+    for unit in units {
+        systemctl::run(&["restart", unit])?;
+        j.log(
+            &Stage::Entered,
+            "release.restarted",
+            &format!("unit={}", escape(unit)),
+        )?;
+    }
+    Ok(())
+}
+
 /// notes/pid1-handoff.md: dbus and logind must be stopped while systemd
 /// still runs, or the resumed systemd stalls ~100 s on a dead dbus. Uses
 /// the systemctl brought into the tmpfs; without one, this is journaled.
 fn stop_units_before_handoff(j: &mut Journal) -> Result<()> {
-    let systemctl = "/usr/bin/systemctl";
-    if !Path::new(systemctl).exists() {
+    if !Path::new(systemctl::PATH).exists() {
         return j.log(
             &Stage::Entered,
             "release.warning",
@@ -254,20 +285,20 @@ fn stop_units_before_handoff(j: &mut Journal) -> Result<()> {
         "systemd-logind.service",
         "user@*.service",
     ];
-    let status = std::process::Command::new(systemctl)
-        .arg("stop")
-        .args(units)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-        .status()
-        .map_err(|e| Error::io("spawn", systemctl, &e))?;
+    let mut args = vec!["stop"];
+    args.extend(units);
+    // A unit that is not there is no reason to stop the release.
+    let outcome = match systemctl::run(&args) {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
     j.log(
         &Stage::Entered,
         "release.stop-units",
         &format!(
-            "units={} status={}",
+            "units={} outcome={}",
             escape(&units.join(",")),
-            escape(&status.to_string())
+            escape(&outcome)
         ),
     )
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use rustix::fs::{CWD, Mode, OFlags, openat};
 
 use super::record::{Record, SubMount};
+use super::systemctl;
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 use crate::mount;
@@ -112,8 +113,7 @@ pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
 /// systemd resumed: start what release stopped, by target and by name,
 /// never `systemctl default` (it isolates and stops transient units).
 pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
-    let systemctl = "/usr/bin/systemctl";
-    if !Path::new(systemctl).exists() {
+    if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
         // it, and the root is back: say so rather than fail the return.
         return j.log(
@@ -122,29 +122,17 @@ pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
             "why=no%20/usr/bin/systemctl%20on%20the%20restored%20root",
         );
     }
-    let start = Instant::now();
-    let mut args = vec!["start".to_owned(), "multi-user.target".to_owned()];
-    args.extend(restarted.iter().cloned());
-    loop {
-        let status = std::process::Command::new(systemctl)
-            .args(&args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-            .status()
-            .map_err(|e| Error::io("spawn", systemctl, &e))?;
-        if status.success() {
-            return j.log(
-                &Stage::Returning,
-                "return.services",
-                &format!("started={}", escape(&args[1..].join(","))),
-            );
-        }
-        if start.elapsed() > SYSTEMCTL_TIMEOUT {
-            return Err(Error::Command {
-                program: format!("{systemctl} {}", args.join(" ")),
-                status: status.to_string(),
-            });
-        }
-        std::thread::sleep(Duration::from_secs(1));
+    systemctl::run_until_ok(&["start", "multi-user.target"], SYSTEMCTL_TIMEOUT)?;
+    // The units release restarted into the tmpfs go back onto the real root.
+    for unit in restarted {
+        systemctl::run_until_ok(&["restart", unit], SYSTEMCTL_TIMEOUT)?;
     }
+    j.log(
+        &Stage::Returning,
+        "return.services",
+        &format!(
+            "started=multi-user.target restarted={}",
+            escape(&restarted.join(","))
+        ),
+    )
 }

@@ -1,0 +1,239 @@
+//! What a lift brings besides rootlift, chosen from the running system
+//! (SPEC.md enter 4; notes/pid1-handoff.md):
+//!
+//! - the systemd kit: `systemctl`, so release can restart the units whose
+//!   programs were brought and stop dbus and logind before the handoff;
+//! - the sshd kit: sshd and root's login shell, /etc/ssh with the SAME host
+//!   keys (clients see no new key), root's authorized_keys, the account
+//!   files, nsswitch.conf with the NSS modules it names, /etc/pam.d with the
+//!   PAM modules its files name (both dlopened, so not in any DT_NEEDED),
+//!   and the files those modules read.
+
+use std::path::{Path, PathBuf};
+
+use crate::bring;
+use crate::error::Result;
+
+/// Programs (and shared objects) to bring with their closure, and plain
+/// files to copy as they are.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Kit {
+    pub programs: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+impl Kit {
+    pub fn extend(&mut self, other: Kit) {
+        self.programs.extend(other.programs);
+        self.files.extend(other.files);
+    }
+}
+
+/// Where NSS and PAM modules live on a multiarch system.
+const LIB_DIRS: [&str; 4] = [
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+    "/lib64",
+];
+
+/// The files sshd, PAM and the login shell read, besides /etc/ssh and
+/// /etc/pam.d; the missing ones are skipped.
+const SSH_FILES: [&str; 15] = [
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/nsswitch.conf",
+    "/etc/environment",
+    "/etc/default/locale",
+    "/etc/login.defs",
+    "/etc/shells",
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/motd",
+    "/etc/ld.so.cache",
+    "/root/.ssh/authorized_keys",
+    "/root/.ssh/authorized_keys2",
+];
+/// Directories copied whole (regular files only, a few levels deep).
+const SSH_DIRS: [&str; 3] = ["/etc/ssh", "/etc/pam.d", "/etc/security"];
+
+/// `systemctl`, when this host has one.
+pub fn systemd() -> Kit {
+    Kit {
+        programs: bring::find_program(Path::new("systemctl"))
+            .into_iter()
+            .collect(),
+        files: Vec::new(),
+    }
+}
+
+/// Whether an sshd runs on this host (then jobs bring the sshd kit).
+pub fn sshd_runs() -> bool {
+    std::fs::read_dir("/proc").is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == "sshd")
+        })
+    })
+}
+
+/// The sshd kit of this host.
+pub fn sshd() -> Result<Kit> {
+    let mut kit = Kit::default();
+    kit.programs.push(bring::find_program(Path::new("sshd"))?);
+    if let Some(shell) = root_shell() {
+        kit.programs.push(shell);
+    }
+    if let Ok(text) = std::fs::read_to_string("/etc/nsswitch.conf") {
+        for name in nss_services(&text) {
+            if let Some(m) = find_lib(&format!("libnss_{name}.so.2"), &[]) {
+                kit.programs.push(m);
+            }
+        }
+    }
+    let mut pam_names = Vec::new();
+    for f in regular_files(Path::new("/etc/pam.d"), 1) {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            for m in pam_modules(&text) {
+                if !pam_names.contains(&m) {
+                    pam_names.push(m);
+                }
+            }
+        }
+    }
+    for m in pam_names {
+        if let Some(path) = find_lib(&m, &["security"]) {
+            kit.programs.push(path);
+        }
+    }
+    for f in SSH_FILES {
+        if Path::new(f).is_file() {
+            kit.files.push(PathBuf::from(f));
+        }
+    }
+    for d in SSH_DIRS {
+        kit.files.extend(regular_files(Path::new(d), 3));
+    }
+    Ok(kit)
+}
+
+/// root's login shell from /etc/passwd, when it exists.
+fn root_shell() -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    let line = text.lines().find(|l| l.starts_with("root:"))?;
+    let shell = line.rsplit(':').next()?;
+    Path::new(shell).is_file().then(|| PathBuf::from(shell))
+}
+
+/// The NSS service names of the databases sshd and PAM use (nsswitch.conf(5):
+/// `db: service [STATUS=action] service...`).
+pub fn nss_services(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let Some((db, services)) = line.split_once(':') else {
+            continue;
+        };
+        if !matches!(
+            db.trim(),
+            "passwd" | "group" | "shadow" | "gshadow" | "hosts"
+        ) {
+            continue;
+        }
+        for s in services.split_whitespace() {
+            if s.starts_with('[') || names.iter().any(|n| n == s) {
+                continue;
+            }
+            names.push(s.to_owned());
+        }
+    }
+    names
+}
+
+/// The module file names a PAM configuration names (pam.d(5): `type
+/// control module-path args`; `@include` lines are other files, read on
+/// their own).
+pub fn pam_modules(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        for word in line.split_whitespace() {
+            let name = word.rsplit('/').next().unwrap_or(word);
+            if name.starts_with("pam_") && name.ends_with(".so") && !v.iter().any(|m| m == name) {
+                v.push(name.to_owned());
+            }
+        }
+    }
+    v
+}
+
+/// A library file by name in the multiarch dirs (or a subdir of them).
+fn find_lib(name: &str, subdirs: &[&str]) -> Option<PathBuf> {
+    for dir in LIB_DIRS {
+        let mut candidates = vec![Path::new(dir).join(name)];
+        candidates.extend(subdirs.iter().map(|s| Path::new(dir).join(s).join(name)));
+        if let Some(found) = candidates.into_iter().find(|p| p.is_file()) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The regular files under `dir`, `depth` levels deep at most, sorted.
+fn regular_files(dir: &Path, depth: u32) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_file() {
+            out.push(e.path());
+        } else if t.is_dir() && depth > 1 {
+            out.extend(regular_files(&e.path(), depth - 1));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nss_services_of_the_databases_logins_use() {
+        let t = "passwd:         files systemd\ngroup: files [NOTFOUND=return] systemd\n# x\nhosts: files dns\nnetworks: files\nnetgroup: nis\n";
+        assert_eq!(nss_services(t), ["files", "systemd", "dns"]);
+    }
+
+    #[test]
+    fn pam_modules_named_in_a_config() {
+        let t = "@include common-auth\naccount required pam_nologin.so\nsession [success=ok ignore=ignore module_unknown=ignore default=bad] pam_selinux.so close\nsession optional /lib/x86_64-linux-gnu/security/pam_systemd.so\n# session pam_commented.so\nsession required pam_nologin.so\n";
+        assert_eq!(
+            pam_modules(t),
+            ["pam_nologin.so", "pam_selinux.so", "pam_systemd.so"]
+        );
+    }
+
+    #[test]
+    fn this_hosts_sshd_kit_has_the_dlopened_modules_and_the_same_host_keys() {
+        let Ok(kit) = sshd() else {
+            panic!("sshd is installed on the test machines (.ci/run installs openssh-server)");
+        };
+        let has = |p: &str| {
+            kit.programs
+                .iter()
+                .chain(&kit.files)
+                .any(|x| x.ends_with(p))
+        };
+        assert!(has("sbin/sshd"), "{kit:?}");
+        assert!(has("security/pam_unix.so"), "{kit:?}");
+        assert!(has("libnss_files.so.2"), "{kit:?}");
+        assert!(has("etc/ssh/sshd_config"), "{kit:?}");
+        assert!(has("etc/ssh/ssh_host_ed25519_key"), "{kit:?}");
+        assert!(has("etc/pam.d/sshd"), "{kit:?}");
+        assert!(has("etc/shadow"), "{kit:?}");
+    }
+}
