@@ -18,6 +18,11 @@ fn main() -> ExitCode {
     if stub::is_stub(argv0.as_deref()) {
         stub::run();
     }
+    // Exec'd by systemd-shutdown as /run/initramfs/shutdown: the job
+    // installed with --at-shutdown, then reboot(2).
+    if job::shutdown::is_shutdown(argv0.as_deref()) {
+        job::shutdown::run(&std::env::args_os().collect::<Vec<_>>());
+    }
     let parsed = match argv0.as_deref().map(Path::new).and_then(Path::file_name) {
         // Multi-call: as `switch_root` in an initramfs, util-linux's syntax.
         Some(name) if name == OsStr::new("switch_root") => cli::parse_switch_root_multicall(args),

@@ -38,6 +38,9 @@ pub fn confirm() -> Result<()> {
 /// (expert steps), return runs here and now.
 pub fn abort() -> Result<()> {
     require_root("abort")?;
+    if super::shutdown::uninstall()? {
+        return output::text("cancelled: the job installed for the next shutdown is removed\n");
+    }
     let entries = journal::read()?.unwrap_or_default();
     let cycle = journal::current_cycle(&entries);
     let stage = journal::current_stage(&entries);

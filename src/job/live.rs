@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::facts;
+use super::shutdown;
 use super::spec::{JobSpec, Kind};
 use crate::bring;
 use crate::cli::{DEFAULT_GRACE, JobOptions, Mode, Size};
 use crate::error::{Error, Result};
 use crate::lift::enter::{self, EnterOptions};
 use crate::lift::kits::{self, Kit};
+use crate::lift::record;
 use crate::output;
 use crate::plan::{self, Plan};
 use crate::proc::init::Init;
@@ -175,9 +177,6 @@ fn prepare(
     device: Option<&Path>,
     fits: impl Fn(&Plan) -> Result<()>,
 ) -> Result<Prepared> {
-    if job.mode == Mode::AtShutdown {
-        return Err(Error::NotImplemented("--at-shutdown"));
-    }
     if !rustix::process::geteuid().is_root() {
         return Err(Error::Refused("jobs must run as root".into()));
     }
@@ -197,6 +196,14 @@ fn prepare(
         }
     }
     fits(&plan)?;
+    let at_shutdown = job.mode == Mode::AtShutdown;
+    if at_shutdown && plan.init != Init::Systemd {
+        return Err(Error::Refused(format!(
+            "--at-shutdown needs systemd, whose shutdown hands over to {} (PID 1 here: {})",
+            shutdown::PROGRAM,
+            plan.init.name()
+        )));
+    }
     let e2fsck = tool("e2fsck")?;
     let mut bring = vec![PathBuf::from(&e2fsck)];
     bring.extend(job.bring.iter().cloned());
@@ -235,9 +242,63 @@ fn prepare(
     })
 }
 
+/// Shows the plan, asks, and installs the job for the next reboot.
+fn run_at_shutdown(p: Prepared, job: &JobOptions) -> Result<()> {
+    let opts = EnterOptions {
+        size: None,
+        bring: p.bring,
+        files: p.files,
+        job: None,
+    };
+    let kit = enter::kit(&opts)?;
+    let self_size = std::fs::metadata("/proc/self/exe")
+        .map_err(|e| Error::io("stat", "/proc/self/exe", &e))?
+        .len();
+    let size = enter::default_size(self_size.saturating_add(kit.total_bytes()));
+    let mut text = plan::to_text(&p.plan);
+    text.push_str(&format!(
+        "at the next 'systemctl reboot' (or poweroff), as systemd's {}:
+",
+        shutdown::PROGRAM
+    ));
+    text.push_str(
+        "  1. detach what is left of the old root, prove the device free (O_EXCL)
+",
+    );
+    for (i, s) in p.steps.iter().enumerate() {
+        text.push_str(&format!(
+            "  {}. {s}
+",
+            i + 2
+        ));
+    }
+    text.push_str(&format!(
+        "  {}. append the journal to /{} on the root, then reboot
+",
+        p.steps.len() + 2,
+        shutdown::LOG_ON_ROOT
+    ));
+    output::text(&text)?;
+    if !job.yes {
+        ask()?;
+    }
+    let rec = format!("0 idle record.root {}\n", record::root_detail(&p.plan.root));
+    shutdown::install(&p.spec, &kit, &rec, size)?;
+    output::text(&format!(
+        "installed: the {} job runs at the next reboot ({} in a {} tmpfs at {}); 'rootlift abort' cancels it\n",
+        p.spec.name(),
+        human_bytes(kit.total_bytes().saturating_add(self_size)),
+        human_bytes(size),
+        shutdown::DIR
+    ))
+}
+
 /// Shows the plan, asks, enters. Returns only on failure: on success this
 /// process becomes the tmpfs copy, which runs the worker.
 fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
+    if job.mode == Mode::AtShutdown {
+        return run_at_shutdown(p, job);
+    }
     let mut text = plan::to_text(&p.plan);
     text.push_str(&format!(
         "then the {} job, detached from this terminal:\n",

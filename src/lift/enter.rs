@@ -163,7 +163,7 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
 /// enter 2-5, each step journaled; an error names the step it came from.
 /// What `--bring` asks for, resolved before anything changes: a program
 /// that is missing or not ELF is a refusal, not a half-made tmpfs.
-fn kit(opts: &EnterOptions) -> Result<Closure> {
+pub fn kit(opts: &EnterOptions) -> Result<Closure> {
     let resolver = bring::Resolver::new();
     let mut kit = Closure::default();
     for program in &opts.bring {

@@ -92,20 +92,7 @@ pub fn write(j: &mut Journal, mounts: &[Mount]) -> Result<Record> {
             })
             .collect(),
     };
-    let r = &rec.root;
-    j.log(
-        &Stage::Idle,
-        "record.root",
-        &format!(
-            "source={} fstype={} dev={}:{} options={} super={}",
-            escape(&r.source),
-            escape(&r.fstype),
-            r.major,
-            r.minor,
-            escape(&r.options),
-            escape(&r.super_options)
-        ),
-    )?;
+    j.log(&Stage::Idle, "record.root", &root_detail(root))?;
     for path in &rec.shared {
         j.log(
             &Stage::Idle,
@@ -121,6 +108,19 @@ pub fn write(j: &mut Journal, mounts: &[Mount]) -> Result<Record> {
         )?;
     }
     Ok(rec)
+}
+
+/// The `record.root` detail for the mount at /.
+pub fn root_detail(root: &Mount) -> String {
+    format!(
+        "source={} fstype={} dev={}:{} options={} super={}",
+        escape(&root.source),
+        escape(&root.fstype),
+        root.major,
+        root.minor,
+        escape(&root.mount_options),
+        escape(&root.super_options)
+    )
 }
 
 /// Reads the record back from the entries of one lift.

@@ -22,6 +22,9 @@ pub fn command(json: bool, follow: bool) -> Result<()> {
         output::json(to_json(cycle, &stage, &would))?;
     } else {
         output::text(&to_text(cycle, &stage, &would))?;
+        if let Some(spec) = crate::job::shutdown::installed() {
+            output::text(&format!("installed for the next shutdown: {spec}\n"))?;
+        }
     }
     if follow && !json {
         follow_journal(cycle.len())?;
