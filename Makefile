@@ -14,8 +14,12 @@ SIZE_LIMIT_KIB := 640
 # half of a default static binary. -Zbuild-std needs the rust-src component;
 # RUSTC_BOOTSTRAP lets the pinned stable toolchain take the flag.
 # (`cargo build --release` alone still works, only larger.)
+# -Zon-broken-pipe=inherit: the runtime leaves SIGPIPE as inherited, since an
+# ignored signal stays ignored across execve(2) and rootlift execs inits
+# (the stub, switch-root).
 RELEASE_RUSTFLAGS := -C target-feature=+crt-static -C relocation-model=static \
-	-C force-unwind-tables=no -Zunstable-options -Cpanic=immediate-abort
+	-C force-unwind-tables=no -Zunstable-options -Cpanic=immediate-abort \
+	-Zon-broken-pipe=inherit
 
 build:
 	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)

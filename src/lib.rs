@@ -20,6 +20,7 @@ pub mod plan;
 pub mod probe;
 pub mod proc;
 pub mod stub;
+pub mod switch_root;
 pub mod sys;
 pub mod sys_process;
 pub mod sysfs;

@@ -96,6 +96,10 @@ fn dispatch(cmd: Command) -> Result<()> {
             rootlift::proc::holders::command(target.as_deref(), json)
         }
         Command::Status { json, follow } => lift::status::command(json, follow),
-        other => Err(Error::NotImplemented(other.name())),
+        Command::SwitchRoot {
+            newroot,
+            init,
+            args,
+        } => rootlift::switch_root::command(&newroot, &init, &args),
     }
 }

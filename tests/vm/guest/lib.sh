@@ -59,8 +59,8 @@ wait_for_dev() {
 # brought with their libraries), mounted at /newroot. lvroot_switch then
 # switch_roots onto it with PID 1 running from a tmpfs at /run, so that PID 1
 # does not pin the LV, and re-runs the scenario there with VM_STAGE=2.
-# Stage 2: lvroot_stage2 mounts the API filesystems and makes / shared, as
-# an init would.
+# Stage 2: lvroot_stage2 checks that the API filesystems came along and
+# makes / shared, as an init would.
 LV=/dev/mapper/vg0-root
 
 lvroot_build() {
@@ -88,16 +88,19 @@ lvroot_switch() {
         [ -x "$helper" ] && [ ! -d "$helper" ] && cp "$helper" /newroot/run/vm/
     done
     export VM_STAGE=2 VM_LIB=/run/vm/lib.sh
-    exec switch_root /newroot /run/vm/busybox sh /run/vm/scenario.sh
+    # rootlift's own switch_root(8), as PID 1: /dev (with /dev/pts), /proc
+    # and /sys move into /newroot; its /run is the tmpfs above, so the
+    # initramfs's /run is detached; the initramfs's files are freed.
+    exec /bin/rootlift switch-root /newroot /run/vm/busybox sh /run/vm/scenario.sh
 }
 
 lvroot_stage2() {
     export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-    # busybox sh runs its applets through /proc/self/exe: /proc comes first.
-    /run/vm/busybox mount -t proc proc /proc
-    mount -t sysfs sysfs /sys
-    mount -t devtmpfs devtmpfs /dev
-    mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+    # rootlift switch-root brought /proc, /sys and /dev (with /dev/pts)
+    # along from the initramfs: nothing to mount, only / to make shared.
+    [ -e /proc/self/exe ] || fail "/proc did not come along"
+    [ -d /sys/block ] || fail "/sys did not come along"
+    [ -c /dev/null ] && [ -c /dev/pts/ptmx ] || fail "/dev or /dev/pts did not come along"
     mount --make-shared /
 }
 
