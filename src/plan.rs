@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::lift::enter;
 use crate::output;
+use crate::proc::holders::{self, Holder, Report, Target};
 use crate::proc::init::{self, Init};
 use crate::proc::{meminfo, mountinfo};
 use crate::sysfs::block::{self, Kind, Node};
@@ -26,6 +27,8 @@ pub struct Plan {
     pub mount_count: usize,
     pub shared_count: usize,
     pub other_namespaces: Vec<Namespace>,
+    /// What holds the root now (none when the scan could not run).
+    pub holders: Option<Report>,
     /// Why a lift is impossible, when it is.
     pub refused: Option<String>,
 }
@@ -65,6 +68,7 @@ pub fn survey() -> Result<Plan> {
         mount_count: mounts.len(),
         shared_count: mounts.iter().filter(|m| m.shared.is_some()).count(),
         other_namespaces: other_namespaces(),
+        holders: holders::scan(&Target::for_path(Path::new("/"))?).ok(),
         root,
         refused,
     })
@@ -109,6 +113,23 @@ fn other_namespaces() -> Vec<Namespace> {
         }
     }
     found
+}
+
+/// What release would do to a holder of the root.
+pub fn release_action(h: &Holder, init: &Init) -> &'static str {
+    if h.pid == 1 {
+        match init {
+            Init::Systemd => {
+                "handed off to the init stub (SIGTERM: systemd re-execs), resumed on return"
+            }
+            Init::Sysvinit => "handed off to the init stub (telinit u), resumed on return",
+            _ => "cannot be handed off: release refuses while PID 1 holds the root",
+        }
+    } else if h.is_self {
+        "rootlift itself: runs from the tmpfs after enter"
+    } else {
+        "stopped by release: SIGTERM, then SIGKILL after the grace time"
+    }
 }
 
 /// The numbered steps `enter` would run for this plan.
@@ -187,6 +208,30 @@ pub fn to_text(p: &Plan) -> String {
             "namespace:   {} held by {} process(es), e.g. {} (pid {}): they keep the old root as their /\n",
             n.id, n.processes, n.first_comm, n.first_pid
         ));
+    }
+    if let Some(r) = &p.holders {
+        let others: Vec<&Holder> = r.processes.iter().filter(|h| !h.is_self).collect();
+        s.push_str(&format!(
+            "holders:     {} process(es) hold the root\n",
+            others.len()
+        ));
+        for h in others {
+            let how: Vec<String> = h.access.iter().map(|a| a.to_string()).take(3).collect();
+            let more = h.access.len().saturating_sub(3);
+            s.push_str(&format!(
+                "  {:>6} {} ({}): {}{} -> {}\n",
+                h.pid,
+                h.comm,
+                h.unit.as_deref().unwrap_or("no unit"),
+                how.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                release_action(h, &p.init)
+            ));
+        }
     }
     s.push_str("enter would:\n");
     for (i, step) in steps(p).iter().enumerate() {
@@ -268,6 +313,26 @@ fn to_json(p: &Plan) -> Json {
         j.key("processes").u64(u64::from(n.processes));
         j.key("first_pid").u64(u64::from(n.first_pid));
         j.key("first_comm").str(&n.first_comm);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("holders").begin_array();
+    for h in p
+        .holders
+        .iter()
+        .flat_map(|r| &r.processes)
+        .filter(|h| !h.is_self)
+    {
+        j.begin_object();
+        j.key("pid").u64(u64::from(h.pid));
+        j.key("comm").str(&h.comm);
+        j.key("unit").opt_str(h.unit.as_deref());
+        j.key("access").begin_array();
+        for a in &h.access {
+            j.str(&a.to_string());
+        }
+        j.end_array();
+        j.key("release").str(release_action(h, &p.init));
         j.end_object();
     }
     j.end_array();
