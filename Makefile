@@ -7,7 +7,7 @@ BIN     := target/$(TARGET)/release/rootlift
 # Guard rail only: the product goal is 512 KiB (see README).
 SIZE_LIMIT_KIB := 640
 
-.PHONY: build size lint test test-unit test-root test-vm demo
+.PHONY: build size lint test test-unit test-root test-vm demo bench
 
 # The release binary rebuilds std with panic=immediate-abort: no unwinder, no
 # backtrace symbolizer and no unwind tables, which together are more than
@@ -62,3 +62,8 @@ test-vm: build
 # tests/vm/scenarios/demo.sh), the guest's console shown as it runs.
 demo: build
 	VM_DEBUG=1 tests/vm/run demo
+
+# Size, RAM, speed and downtime, each beside what it is compared with, in
+# the same run; writes bench/results.md and bench/results.json.
+bench: build
+	bench/run
