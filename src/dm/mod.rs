@@ -55,6 +55,17 @@ pub fn open_count(major: u32, minor: u32) -> Result<Option<i32>> {
     Ok(info_by_devt(major, minor)?.map(|i| i.open_count))
 }
 
+/// The target types of MAJ:MIN's live table, in order (DM_TABLE_STATUS
+/// with DM_STATUS_TABLE_FLAG); None when it is not a dm device. An LVM
+/// origin with snapshots shows `snapshot-origin`.
+pub fn target_types(major: u32, minor: u32) -> Result<Option<Vec<String>>> {
+    if info_by_devt(major, minor)?.is_none() {
+        return Ok(None);
+    }
+    let (_, lines) = ops::table_of(&Control::open()?, &format!("{major}:{minor}"), true)?;
+    Ok(Some(lines.into_iter().map(|l| l.target_type).collect()))
+}
+
 /// The dm device called NAME, if there is one.
 pub fn info_by_name(name: &str) -> Result<Option<DmInfo>> {
     input::check_name(name)?;

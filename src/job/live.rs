@@ -78,6 +78,15 @@ pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()>
         )));
     }
     let lv = lvm_name(&p.plan);
+    if let Some(name) = &lv {
+        let targets =
+            crate::dm::target_types(p.plan.root.major, p.plan.root.minor)?.unwrap_or_default();
+        if targets.iter().any(|t| t == "snapshot-origin") {
+            return Err(Error::Refused(format!(
+                "{name} has snapshots (its table is snapshot-origin) and lvm cannot reduce a snapshot origin: remove the snapshots first"
+            )));
+        }
+    }
     let lvm = match &lv {
         Some(_) => tool("lvm")?,
         None => String::new(),

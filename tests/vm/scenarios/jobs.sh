@@ -1,7 +1,7 @@
 #!/bin/sh
 # The jobs' safety paths on an ext4 LV root (a 256 MiB vg0/root):
 #   refusals (below the floor, not smaller, above the device, not the root
-#   device) change nothing and journal nothing; the dead-man timer returns
+#   device, an LV with a snapshot) change nothing and journal nothing; the dead-man timer returns
 #   the system when nobody confirms, and lets the job go on after
 #   `rootlift confirm`; `rootlift abort` returns it; a resize2fs that fails
 #   returns the system with the fs repaired and the sizes unchanged; the
@@ -22,7 +22,7 @@ fi
 lvroot_stage2
 R=/run/vm/rootlift
 J=/run/rootlift/journal
-root_checksums ' ./var/log/\| ./usr/local/sbin/' >/run/vm/before.md5
+root_checksums ' ./var/log/\| ./usr/local/sbin/\| ./etc/lvm/archive/\| ./etc/lvm/backup/' >/run/vm/before.md5
 mounts_normalized >/run/vm/mounts.before
 lv_sectors() { cat /sys/block/dm-0/size; }
 # shrink_waiting_for_confirm SIZE: a shrink in the background (pid in $bg,
@@ -61,6 +61,9 @@ refused "below the shrink floor" shrink 8M --yes
 refused "not smaller than the filesystem" shrink 256M --yes
 refused "larger than the device" shrink 1G --yes
 refused "is not the root device" shrink 128M --device /dev/vda --yes
+must "snapshot" /usr/sbin/lvm lvcreate -q -s -L 16M -n snap vg0/root
+refused "has snapshots" shrink 128M --yes
+must "lvremove" /usr/sbin/lvm lvremove -q -f vg0/snap
 [ "$(lv_sectors)" = "$sectors" ] && [ "$(fs_blocks)" = "$blocks" ] || fail "a refusal changed a size"
 
 step "dead-man: no confirm within 3 s returns the system, nothing released"
@@ -112,7 +115,7 @@ must "run" $R run --yes --confirm-within 0 -- /usr/bin/busybox sh -c 'echo "$ROO
 [ "$(cat /run/vm/run-device)" = "$LV" ] || fail "ROOTLIFT_DEVICE was '$(cat /run/vm/run-device)'"
 
 step "everything as before"
-root_checksums ' ./var/log/\| ./usr/local/sbin/' >/run/vm/after.md5
+root_checksums ' ./var/log/\| ./usr/local/sbin/\| ./etc/lvm/archive/\| ./etc/lvm/backup/' >/run/vm/after.md5
 cmp /run/vm/before.md5 /run/vm/after.md5 || fail "file checksums changed"
 mounts_normalized >/run/vm/mounts.after
 diff /run/vm/mounts.before /run/vm/mounts.after || fail "the mount table changed"
