@@ -1,11 +1,13 @@
 #!/bin/sh
 # The jobs' safety paths on an ext4 LV root (a 256 MiB vg0/root):
 #   refusals (below the floor, not smaller, above the device, not the root
-#   device, an LV with a snapshot) change nothing and journal nothing; the dead-man timer returns
-#   the system when nobody confirms, and lets the job go on after
-#   `rootlift confirm`; `rootlift abort` returns it; a resize2fs that fails
-#   returns the system with the fs repaired and the sizes unchanged; the
-#   fsck and run jobs report their results. Every file is intact at the end.
+#   device, an LV with a snapshot) change nothing and journal nothing; the
+#   dead-man timer returns the system when nobody confirms, and lets the job
+#   go on after `rootlift confirm`; `rootlift abort` returns it; a resize2fs
+#   that fails returns the system with the fs repaired and the sizes
+#   unchanged; the fsck and run jobs report their results. Every file is
+#   intact at the end (but lvm's own metadata backups, which the snapshot
+#   test makes it write).
 # vm-disk: lvm-pv 384M
 # vm-timeout: 420
 # vm-pid1: yes
