@@ -114,6 +114,8 @@ impl Journal {
             Mode::from_raw_mode(0o600),
         )
         .map_err(|e| Error::sys("open", PATH, e))?;
+        let file = std::fs::File::from(fd);
+        drop_cut_line(&file)?;
         let kmsg = openat(
             CWD,
             "/dev/kmsg",
@@ -122,10 +124,7 @@ impl Journal {
         )
         .ok()
         .map(std::fs::File::from);
-        Ok(Journal {
-            file: std::fs::File::from(fd),
-            kmsg,
-        })
+        Ok(Journal { file, kmsg })
     }
 
     /// Appends one event and fsyncs it; the kernel-log copy is best effort
@@ -145,6 +144,19 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// A write cut short (power loss, a killed writer) leaves a last line
+/// without its newline; the next event must not be glued to it. That
+/// fragment was never a whole event: it is cut off.
+fn drop_cut_line(file: &std::fs::File) -> Result<()> {
+    let text = std::fs::read(PATH).map_err(|e| Error::io("read", PATH, &e))?;
+    if text.last().is_none_or(|&b| b == b'\n') {
+        return Ok(());
+    }
+    let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    file.set_len(keep as u64)
+        .map_err(|e| Error::io("ftruncate", PATH, &e))
 }
 
 /// Creates `dir` 0700 when missing; refuses one that is a symlink, not a

@@ -25,7 +25,14 @@ pub struct Facts {
 
 /// Reads the superblock of `dev`.
 pub fn read(dev: &str) -> Result<Facts> {
-    let sb = ext4::read_superblock(std::path::Path::new(dev))?;
+    // A superblock our reader rejects (bad magic, bad checksum, impossible
+    // geometry) is one no job may act on: a refusal, nothing changed.
+    let sb = ext4::read_superblock(std::path::Path::new(dev)).map_err(|e| match e {
+        Error::Invalid { .. } => {
+            Error::Refused(format!("the filesystem on {dev} cannot be trusted: {e}"))
+        }
+        other => other,
+    })?;
     Ok(Facts {
         block_size: sb.block_size(),
         block_count: sb.block_count(),

@@ -90,6 +90,20 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
             "the root is the initramfs rootfs, which pivot_root cannot leave: use 'rootlift switch-root'".into(),
         ));
     }
+    // mount(2) follows a symlink at its target: what sits at NEWROOT must
+    // be nothing or a real directory, checked before anything changes.
+    match rustix::fs::statat(CWD, NEWROOT, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+        Err(Errno::NOENT) => {}
+        Ok(st)
+            if rustix::fs::FileType::from_raw_mode(st.st_mode)
+                == rustix::fs::FileType::Directory => {}
+        Ok(_) => {
+            return Err(Error::Refused(format!(
+                "{NEWROOT} exists and is not a directory (a symlink planted there?)"
+            )));
+        }
+        Err(e) => return Err(Error::sys("lstat", NEWROOT, e)),
+    }
     let available = meminfo::read_available()?;
     if available < size.saturating_add(RAM_RESERVE) {
         return Err(Error::Refused(format!(

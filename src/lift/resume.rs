@@ -76,7 +76,9 @@ fn pid1_on(tmpfs_root: &Path) -> bool {
 /// When PID 1 is the stub, writes its trigger and waits until it has
 /// exec'd the real init from the restored root.
 pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
-    if !pid1_on(tmpfs_root) {
+    // No FIFO: release never installed the stub (PID 1 may still run from
+    // the tmpfs, e.g. rootlift itself exec'd as PID 1 of a test namespace).
+    if !pid1_on(tmpfs_root) || !Path::new(stub::FIFO_AFTER_RETURN).exists() {
         return Ok(false);
     }
     let fd = openat(
