@@ -260,3 +260,39 @@ fn reduce_lv(
     }
     Ok(now)
 }
+
+/// For `return` after a worker died during a shrink (its own failures are
+/// handled where they happen and journaled as `job.failed`): once resize2fs
+/// had started and no result was journaled, the filesystem is repaired and
+/// grown to fill its device, so either the shrink completed (the LV was
+/// already reduced) or the sizes are exactly the old ones.
+pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
+    let entries = crate::journal::read()?.unwrap_or_default();
+    let cycle = crate::journal::current_cycle(&entries);
+    let Some(spec) = JobSpec::of_cycle(cycle)? else {
+        return Ok(());
+    };
+    let started = cycle
+        .iter()
+        .any(|e| e.event == "job.step" && e.get("step").as_deref() == Some("resize2fs"));
+    let settled = cycle
+        .iter()
+        .any(|e| matches!(e.event.as_str(), "job.result" | "job.failed" | "job.done"));
+    if !started || settled || !matches!(spec.kind, super::spec::Kind::Shrink { .. }) {
+        return Ok(());
+    }
+    j.log(
+        &Stage::Returning,
+        "return.finish-job",
+        "why=the%20worker%20died%20after%20resize2fs%20started",
+    )?;
+    e2fsck_repair(j, &spec)?;
+    let code = tools::run(j, &Stage::Returning, &spec.resize2fs, &[&spec.device])?;
+    if code != 0 {
+        return Err(Error::Command {
+            program: spec.resize2fs.clone(),
+            status: format!("exit {code}"),
+        });
+    }
+    e2fsck_verify(j, &spec)
+}

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::lift::record::{self, Record};
 use crate::lift::release::{self, ReleaseOptions};
-use crate::lift::{SELF_IN_TMPFS, back, status};
+use crate::lift::{SELF_IN_TMPFS, back};
 use crate::output;
 
 /// The worker's stdout and stderr: the output of e2fsck, resize2fs, lvm.
@@ -31,7 +31,7 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
         .open(LOG)
         .map_err(|e| Error::io("open", LOG, &e))?;
     let log2 = log.try_clone().map_err(|e| Error::io("dup", LOG, &e))?;
-    let child = Command::new(SELF_IN_TMPFS)
+    let mut child = Command::new(SELF_IN_TMPFS)
         .arg(crate::cli::INTERNAL_WORKER)
         .env_clear()
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
@@ -57,14 +57,20 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
             spec.confirm_within.as_secs()
         ))?;
     }
-    follow_until_done()
+    follow_until_done(&mut child)
 }
 
 /// Prints journal events as they come, until `job.done`; its `code` is the
-/// result.
-fn follow_until_done() -> Result<()> {
+/// result. A worker that dies first (killed, out of memory) is reported
+/// with what to do: the system may still be lifted.
+fn follow_until_done(worker: &mut std::process::Child) -> Result<()> {
     let mut shown = 0;
     loop {
+        // Read the exit first, then the journal: a worker that wrote
+        // job.done and exited is seen as done, not as dead.
+        let exited = worker
+            .try_wait()
+            .map_err(|e| Error::io("waitpid", "the worker", &e))?;
         let entries = journal::read()?.unwrap_or_default();
         let cycle = journal::current_cycle(&entries);
         for e in cycle.iter().skip(shown) {
@@ -83,13 +89,12 @@ fn follow_until_done() -> Result<()> {
                 ))),
             };
         }
-        if status::is_final(&journal::current_stage(&entries))
-            && control::worker_pid(cycle).is_none()
-            && cycle.iter().any(|e| e.event == "job.worker")
-        {
-            return Err(Error::Failed(
-                "the worker ended without finishing the job".into(),
-            ));
+        if let Some(status) = exited {
+            return Err(Error::Failed(format!(
+                "the worker ({status}) ended before the job was done, in stage {}: \
+                 see 'rootlift status'; 'rootlift return' brings the system back",
+                journal::current_stage(&entries)
+            )));
         }
         std::thread::sleep(POLL);
     }

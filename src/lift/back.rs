@@ -77,6 +77,8 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
         // The old root may have been unmounted by release: mount the
         // device again with the options it had.
         if mountinfo::at(&mounts, OLDROOT).is_none() {
+            // A shrink whose worker died half-way is made consistent first.
+            crate::job::offline::finish_interrupted(j).map_err(|e| ("finish-job", e))?;
             remount_root(rec).map_err(|e| ("mount-root", e))?;
             log(j, "mount-root")?;
         }
@@ -142,11 +144,28 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
     Ok(())
 }
 
-/// Mounts the recorded root device at /oldroot with its recorded options.
+/// Mounts the recorded root device at /oldroot with its recorded options,
+/// but not while something holds it exclusively: e2fsck and resize2fs open
+/// it with O_EXCL, and after a killed worker they may still be running.
 fn remount_root(rec: &Record) -> Result<()> {
     let (flags, _) = mount::split_options(&rec.root.options);
     let (sflags, data) = mount::split_options(&rec.root.super_options);
     let source = record::root_device_node(rec)?;
+    match rustix::fs::openat(
+        rustix::fs::CWD,
+        source.as_str(),
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::EXCL | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) {
+        Ok(fd) => drop(fd),
+        Err(Errno::BUSY) => {
+            return Err(Error::Refused(format!(
+                "{source} is still in use (a job's e2fsck, resize2fs or lvm may still run): \
+                 wait for it to end and run 'rootlift return' again"
+            )));
+        }
+        Err(e) => return Err(Error::sys("open(O_EXCL)", &source, e)),
+    }
     mount::mount_fs(
         &source,
         Path::new(OLDROOT),
