@@ -32,17 +32,7 @@ pub fn parse_vgs(out: &str) -> Option<(u64, u64)> {
 /// The LV size to ask for: `want` rounded up to whole extents. Refused
 /// when the VG has not the free extents for it.
 pub fn plan(name: &str, lv_bytes: u64, want: u64, vg_free: u64, extent: u64) -> Result<u64> {
-    if extent == 0 || !extent.is_multiple_of(512) {
-        return Err(Error::invalid(
-            "lvm vgs",
-            name,
-            format!("extent size {extent}"),
-        ));
-    }
-    let target = want
-        .div_ceil(extent)
-        .checked_mul(extent)
-        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+    let target = tools::round_to_extents(want, extent, name)?;
     let need = target.saturating_sub(lv_bytes);
     if need > vg_free {
         return Err(Error::Refused(format!(

@@ -7,6 +7,8 @@
 //! whole extents, never below the fs → resize2fs DEV (fill the LV exactly)
 //! → e2fsck -f -n must be clean → fs blocks == device bytes / block size.
 
+use std::path::Path;
+
 use super::facts::{self, Facts};
 use super::spec::JobSpec;
 use super::tools::{self, LVM_CONFIG, e2fsck_meaning};
@@ -209,17 +211,7 @@ fn reduce_lv(
         .trim()
         .parse()
         .map_err(|_| Error::invalid("lvm vgs", vg, format!("extent size {out:?}")))?;
-    if extent == 0 || !extent.is_multiple_of(512) {
-        return Err(Error::invalid(
-            "lvm vgs",
-            vg,
-            format!("extent size {extent}"),
-        ));
-    }
-    let lv_bytes = fs_bytes
-        .div_ceil(extent)
-        .checked_mul(extent)
-        .ok_or_else(|| Error::Failed("LV size overflows".into()))?;
+    let lv_bytes = tools::round_to_extents(fs_bytes, extent, vg)?;
     let current = facts::device_bytes(rec.root.major, rec.root.minor)?;
     if lv_bytes < fs_bytes {
         return Err(Error::Failed(format!(
@@ -272,6 +264,15 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
     let Some(spec) = JobSpec::of_cycle(cycle)? else {
         return Ok(());
     };
+    // A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
+    // the device until they end (lvm holds no O_EXCL to stop a mount).
+    let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
+    if !running.is_empty() {
+        return Err(Error::Refused(format!(
+            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
+            running.join(", ")
+        )));
+    }
     let started = cycle
         .iter()
         .any(|e| e.event == "job.step" && e.get("step").as_deref() == Some("resize2fs"));
@@ -295,4 +296,32 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
         });
     }
     e2fsck_verify(j, &spec)
+}
+
+/// `PID (PATH)` of every process running one of `programs` (by
+/// /proc/PID/exe).
+fn programs_running(programs: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if programs
+            .iter()
+            .any(|p| !p.is_empty() && exe == Path::new(p))
+        {
+            found.push(format!("pid {pid} {}", exe.display()));
+        }
+    }
+    found
 }

@@ -24,7 +24,6 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::lift::record;
 use crate::mount;
-use crate::proc::mountinfo;
 
 /// Where systemd-shutdown looks for a shutdown program.
 pub const DIR: &str = "/run/initramfs";
@@ -170,23 +169,11 @@ fn job(j: &mut Journal) -> Result<()> {
 
     // systemd-shutdown unmounted or remounted read-only all it could; what
     // is left under /oldroot goes now, deepest first.
-    let mounts = mountinfo::read_self()?;
-    let mut under: Vec<&mountinfo::Mount> = mounts
-        .iter()
-        .filter(|m| mountinfo::is_under(&m.mount_point, OLDROOT))
-        .collect();
-    under.reverse();
-    under.sort_by_key(|m| std::cmp::Reverse(m.mount_point.matches('/').count()));
-    for m in &under {
-        let p = Path::new(&m.mount_point);
-        if mount::umount(p, UnmountFlags::empty()).is_err() {
-            let _ = mount::umount(p, UnmountFlags::DETACH);
-        }
-    }
+    let (count, detached) = crate::lift::unmount_under(OLDROOT)?;
     j.log(
         &Stage::Released,
         "shutdown.unmounted",
-        &format!("count={}", under.len()),
+        &format!("count={count} detached={}", escape(&detached.join(","))),
     )?;
 
     // Nothing destructive before the kernel says the device is free.

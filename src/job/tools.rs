@@ -12,6 +12,22 @@ use crate::journal::{Journal, Stage, escape};
 /// lvm.conf has to be right.
 pub const LVM_CONFIG: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
 
+/// `bytes` rounded up to whole LVM extents of `extent` bytes (as lvm sizes
+/// an LV), refusing an extent size lvm would never report.
+pub fn round_to_extents(bytes: u64, extent: u64, vg: &str) -> Result<u64> {
+    if extent == 0 || !extent.is_multiple_of(512) {
+        return Err(Error::invalid(
+            "lvm vgs",
+            vg,
+            format!("extent size {extent}"),
+        ));
+    }
+    bytes
+        .div_ceil(extent)
+        .checked_mul(extent)
+        .ok_or_else(|| Error::invalid("lvm vgs", vg, "size overflows"))
+}
+
 /// The whole environment a job's program gets: no LD_PRELOAD, no
 /// LD_LIBRARY_PATH, no caller PATH.
 const ENV: [(&str, &str); 2] = [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_ALL", "C")];

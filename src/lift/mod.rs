@@ -62,3 +62,37 @@ pub fn injected_fault(step: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// umount2(2) every mount under `dir` (itself included), deepest first and,
+/// among equals, the one stacked on top first; what a plain umount cannot
+/// free is detached (MNT_DETACH). Returns how many there were and which
+/// were detached: the O_EXCL proof that follows tells whether that was
+/// enough.
+pub fn unmount_under(dir: &str) -> Result<(usize, Vec<String>)> {
+    use rustix::io::Errno;
+    use rustix::mount::UnmountFlags;
+    let mounts = mounts_now()?;
+    let mut under: Vec<&Mount> = mounts
+        .iter()
+        .filter(|m| mountinfo::is_under(&m.mount_point, dir))
+        .collect();
+    under.reverse();
+    under.sort_by_key(|m| std::cmp::Reverse(m.mount_point.matches('/').count()));
+    let mut detached = Vec::new();
+    for m in &under {
+        let path = Path::new(&m.mount_point);
+        match crate::mount::umount(path, UnmountFlags::empty()) {
+            Ok(()) => {}
+            // Already gone with a parent that was detached.
+            Err(crate::error::Error::Sys {
+                errno: Errno::INVAL,
+                ..
+            }) => {}
+            Err(_) => {
+                crate::mount::umount(path, UnmountFlags::DETACH)?;
+                detached.push(m.mount_point.clone());
+            }
+        }
+    }
+    Ok((under.len(), detached))
+}

@@ -8,17 +8,14 @@ use std::time::{Duration, Instant};
 
 use rustix::fs::{CWD, FileType, Mode, OFlags, mknodat, openat};
 use rustix::io::Errno;
-use rustix::mount::UnmountFlags;
 use rustix::process::{Pid, Signal};
 
 use super::record::{self, Record};
 use super::{OLDROOT, is_lifted, mounts_now, systemctl};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
-use crate::mount;
 use crate::proc::holders::{self, Access, Report, Target};
 use crate::proc::init::{self, Init};
-use crate::proc::mountinfo;
 use crate::stub;
 
 pub struct ReleaseOptions {
@@ -415,37 +412,11 @@ fn join(pids: &[u32]) -> String {
 /// cannot free is detached (MNT_DETACH), and the proof of freedom that
 /// follows tells whether that was enough.
 fn unmount_oldroot(j: &mut Journal) -> Result<()> {
-    let mounts = mounts_now()?;
-    let mut under: Vec<&mountinfo::Mount> = mounts
-        .iter()
-        .filter(|m| mountinfo::is_under(&m.mount_point, OLDROOT))
-        .collect();
-    // Deeper paths first; among equals, later mounts (stacked on top) first.
-    under.reverse();
-    under.sort_by_key(|m| std::cmp::Reverse(m.mount_point.matches('/').count()));
-    let mut detached = Vec::new();
-    for m in &under {
-        let path = Path::new(&m.mount_point);
-        match mount::umount(path, UnmountFlags::empty()) {
-            Ok(()) => {}
-            Err(Error::Sys {
-                errno: Errno::INVAL,
-                ..
-            }) => {} // already gone
-            Err(_) => {
-                mount::umount(path, UnmountFlags::DETACH)?;
-                detached.push(m.mount_point.as_str());
-            }
-        }
-    }
+    let (count, detached) = super::unmount_under(OLDROOT)?;
     j.log(
         &Stage::Entered,
         "release.unmounted",
-        &format!(
-            "count={} detached={}",
-            under.len(),
-            escape(&detached.join(","))
-        ),
+        &format!("count={count} detached={}", escape(&detached.join(","))),
     )
 }
 
