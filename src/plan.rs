@@ -78,24 +78,14 @@ pub fn survey() -> Result<Plan> {
 fn other_namespaces() -> Vec<Namespace> {
     let own = std::fs::read_link("/proc/self/ns/mnt").ok();
     let mut found: Vec<Namespace> = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
+    for (pid, dir) in crate::proc::processes() {
         // A process may exit mid-scan, or be another user's: skip it.
-        let Ok(ns) = std::fs::read_link(entry.path().join("ns/mnt")) else {
+        let Ok(ns) = std::fs::read_link(dir.join("ns/mnt")) else {
             continue;
         };
         // Kernel threads (kdevtmpfs has a namespace of its own) have no
         // command line and hold nothing a lift releases.
-        let is_kthread = std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| c.is_empty());
+        let is_kthread = std::fs::read(dir.join("cmdline")).is_ok_and(|c| c.is_empty());
         if Some(&ns) == own.as_ref() || is_kthread {
             continue;
         }
@@ -106,7 +96,7 @@ fn other_namespaces() -> Vec<Namespace> {
                 id,
                 processes: 1,
                 first_pid: pid,
-                first_comm: std::fs::read_to_string(entry.path().join("comm"))
+                first_comm: std::fs::read_to_string(dir.join("comm"))
                     .map(|s| s.trim_end().to_owned())
                     .unwrap_or_default(),
             }),

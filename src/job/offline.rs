@@ -302,18 +302,8 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
 /// /proc/PID/exe).
 fn programs_running(programs: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+    for (pid, dir) in crate::proc::processes() {
+        let Ok(exe) = std::fs::read_link(dir.join("exe")) else {
             continue;
         };
         if programs

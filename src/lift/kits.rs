@@ -71,10 +71,8 @@ pub fn systemd() -> Kit {
 
 /// Whether an sshd runs on this host (then jobs bring the sshd kit).
 pub fn sshd_runs() -> bool {
-    std::fs::read_dir("/proc").is_ok_and(|rd| {
-        rd.flatten().any(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == "sshd")
-        })
+    crate::proc::processes().any(|(_, dir)| {
+        std::fs::read_to_string(dir.join("comm")).is_ok_and(|c| c.trim_end() == "sshd")
     })
 }
 
