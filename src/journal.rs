@@ -140,10 +140,69 @@ impl Journal {
             .map_err(|e| Error::io("write", PATH, &e))?;
         fsync(&self.file).map_err(|e| Error::sys("fsync", PATH, e))?;
         if let Some(k) = self.kmsg.as_mut() {
-            let _ = k.write_all(format!("rootlift: {stage} {event} {detail}\n").as_bytes());
+            for record in kmsg_records(&format!("rootlift: {stage} {event}"), detail) {
+                let _ = k.write_all(record.as_bytes());
+            }
         }
         Ok(())
     }
+}
+
+/// The longest record /dev/kmsg takes: printk's LOG_LINE_MAX (1024 less
+/// the 48-byte PREFIX_MAX in kernel/printk/printk.c); a longer write fails
+/// with EINVAL and the event would be missing from dmesg.
+pub const KMSG_RECORD_MAX: usize = 1024 - 48;
+
+/// The kernel-log copy of one event: `HEAD DETAIL\n` when it fits in one
+/// record, else the detail cut at word boundaries (inside a word only when
+/// one word alone is too long) into records `HEAD part=I/N WORDS\n`.
+pub fn kmsg_records(head: &str, detail: &str) -> Vec<String> {
+    let whole = format!("{head} {detail}\n");
+    if whole.len() <= KMSG_RECORD_MAX {
+        return vec![whole];
+    }
+    // Room for the detail after "HEAD part=III/NNN " and the newline.
+    let room = KMSG_RECORD_MAX
+        .saturating_sub(head.len() + " part=999/999 \n".len())
+        .max(16);
+    let mut chunks: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in detail.split(' ') {
+        let mut rest = word;
+        loop {
+            let sep = usize::from(!cur.is_empty());
+            if cur.len() + sep + rest.len() <= room {
+                if sep == 1 {
+                    cur.push(' ');
+                }
+                cur.push_str(rest);
+                break;
+            }
+            if !cur.is_empty() {
+                chunks.push(std::mem::take(&mut cur));
+                continue;
+            }
+            // One word longer than a record: cut it on a char boundary.
+            let mut cut = room.min(rest.len());
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            chunks.push(rest[..cut].to_owned());
+            rest = &rest[cut..];
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    if !cur.is_empty() {
+        chunks.push(cur);
+    }
+    let n = chunks.len();
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{head} part={}/{n} {c}\n", i + 1))
+        .collect()
 }
 
 /// A write cut short (power loss, a killed writer) leaves a last line
@@ -346,5 +405,44 @@ mod tests {
         assert_eq!(unescape(&e).unwrap(), v);
         assert!(unescape("%zz").is_none());
         assert!(unescape("%2").is_none());
+    }
+
+    #[test]
+    fn kmsg_records_fit_and_keep_every_word() {
+        let head = "rootlift: entered release.holder";
+        let short = kmsg_records(head, "pid=1 comm=systemd");
+        assert_eq!(short, vec![format!("{head} pid=1 comm=systemd\n")]);
+
+        let words: Vec<String> = (0..300).map(|i| format!("w{i}=x")).collect();
+        let detail = words.join(" ");
+        let recs = kmsg_records(head, &detail);
+        assert!(recs.len() > 1);
+        let n = recs.len();
+        let mut back = Vec::new();
+        for (i, r) in recs.iter().enumerate() {
+            assert!(r.len() <= KMSG_RECORD_MAX, "{}", r.len());
+            let prefix = format!("{head} part={}/{n} ", i + 1);
+            let body = r.strip_prefix(&prefix).and_then(|b| b.strip_suffix('\n'));
+            back.push(body.expect("record shape").to_owned());
+        }
+        assert_eq!(back.join(" "), detail);
+
+        // One word longer than a record is cut, nothing lost, UTF-8 kept.
+        let long = "ä".repeat(KMSG_RECORD_MAX);
+        let recs = kmsg_records(head, &long);
+        let n = recs.len();
+        let joined: String = recs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                assert!(r.len() <= KMSG_RECORD_MAX);
+                let prefix = format!("{head} part={}/{n} ", i + 1);
+                r.strip_prefix(&prefix)
+                    .unwrap()
+                    .trim_end_matches('\n')
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(joined, long);
     }
 }

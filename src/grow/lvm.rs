@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::bring;
 use crate::error::{Error, Result};
 use crate::job::facts;
-use crate::job::tools::{self, LVM_CONFIG};
+use crate::job::tools;
 use crate::sysfs::block::human_bytes;
 
 /// An LV that was extended.
@@ -65,7 +65,7 @@ pub fn extend(
         &[
             "vgs",
             "--config",
-            LVM_CONFIG,
+            tools::lvm_config(),
             "--noheadings",
             "--nosuffix",
             "--units",
@@ -83,7 +83,14 @@ pub fn extend(
     let sectors = format!("{}s", target / 512);
     tools::capture(
         &lvm,
-        &["lvextend", "--config", LVM_CONFIG, "-L", &sectors, &name],
+        &[
+            "lvextend",
+            "--config",
+            tools::lvm_config(),
+            "-L",
+            &sectors,
+            &name,
+        ],
     )?;
     let now = facts::device_bytes(major, minor)?;
     if now != target {

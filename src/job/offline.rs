@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::facts::{self, Facts};
 use super::spec::JobSpec;
-use super::tools::{self, LVM_CONFIG, e2fsck_meaning};
+use super::tools::{self, e2fsck_meaning};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 use crate::lift::record::Record;
@@ -197,7 +197,7 @@ fn reduce_lv(
         &[
             "vgs",
             "--config",
-            LVM_CONFIG,
+            tools::lvm_config(),
             "--noheadings",
             "--nosuffix",
             "--units",
@@ -236,7 +236,15 @@ fn reduce_lv(
         j,
         &Stage::Job,
         &spec.lvm,
-        &["lvreduce", "--config", LVM_CONFIG, "--yes", "-L", &size, lv],
+        &[
+            "lvreduce",
+            "--config",
+            tools::lvm_config(),
+            "--yes",
+            "-L",
+            &size,
+            lv,
+        ],
     )?;
     if code != 0 {
         return Err(Error::Command {

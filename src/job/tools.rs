@@ -2,15 +2,33 @@
 //! absolute path, with a scrubbed environment, every run journaled with
 //! its exit status.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 
-/// lvm settings for a system without udev or lvmpolld (the tmpfs has
-/// neither, nor has an initramfs), given on the command line so no
-/// lvm.conf has to be right.
-pub const LVM_CONFIG: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
+/// lvm settings for a job run without lvmpolld or a running udevd (the
+/// tmpfs has neither, nor has an initramfs), given on the command line so
+/// no lvm.conf has to be right. No udev sync: nothing would answer.
+///
+/// `udev_rules` follows the host: where udev manages /dev (its database
+/// /run/udev/data exists) the rules stay on, because with them off lvm
+/// tags its change uevent "rules disabled", and the udevd that systemd
+/// starts again after the return reads that uevent from the socket systemd
+/// kept, and removes /dev/mapper/VG-LV and /dev/VG/LV (seen in the e2e
+/// guest). Without udev, lvm makes the nodes itself.
+pub fn lvm_config() -> &'static str {
+    if Path::new(UDEV_DB).is_dir() {
+        LVM_CONFIG_UDEV
+    } else {
+        LVM_CONFIG_NO_UDEV
+    }
+}
+
+const UDEV_DB: &str = "/run/udev/data";
+const LVM_CONFIG_UDEV: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=1 monitoring=0} devices{obtain_device_list_from_udev=0}";
+const LVM_CONFIG_NO_UDEV: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
 
 /// `bytes` rounded up to whole LVM extents of `extent` bytes (as lvm sizes
 /// an LV), refusing an extent size lvm would never report.

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::lift::record::{self, Record};
 use crate::lift::release::{self, ReleaseOptions};
-use crate::lift::{SELF_IN_TMPFS, back};
+use crate::lift::{SELF_IN_TMPFS, back, units};
 use crate::output;
 
 /// The worker's stdout and stderr: the output of e2fsck, resize2fs, lvm.
@@ -134,6 +134,11 @@ pub fn worker() -> Result<()> {
 /// Dead-man timer, release, the job, return. Every path out of here after
 /// `entered` returns the system.
 fn run(j: &mut Journal, rec: &Record, spec: &JobSpec) -> Result<()> {
+    // The tmpfs sshd first, so that the confirm comes from a login to it.
+    if let Err(e) = units::restart_brought_now(j) {
+        back::return_system(j, rec)?;
+        return Err(e);
+    }
     if spec.confirm_within > Duration::ZERO && !wait_for_confirm(j, spec.confirm_within)? {
         back::return_system(j, rec)?;
         j.log(

@@ -8,7 +8,7 @@ use rustix::io::Errno;
 use rustix::mount::UnmountFlags;
 
 use super::record::{self, Record};
-use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, is_lifted, mounts_now, resume};
+use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, is_lifted, mounts_now, resume, units};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::mount;
@@ -105,8 +105,14 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
     // out of the stub, then (systemd) the services that were stopped.
     resume::remount_submounts(j, rec).map_err(|e| ("submounts", e))?;
     let after = handoff_facts();
-    if resume::wake_init(j, Path::new(NEWROOT)).map_err(|e| ("resume-init", e))? && after.systemd {
-        resume::start_services(j, &after.restarted).map_err(|e| ("services", e))?;
+    let woke = resume::wake_init(j, Path::new(NEWROOT)).map_err(|e| ("resume-init", e))?;
+    if woke && after.systemd {
+        resume::start_services(j).map_err(|e| ("services", e))?;
+    }
+    // Units restarted into the tmpfs (before the confirm, or by release)
+    // go back onto the real root, whether or not PID 1 was handed off.
+    if !after.restarted.is_empty() {
+        resume::restart_units(j, &after.restarted).map_err(|e| ("services", e))?;
     }
 
     // The tmpfs, now back at NEWROOT (or still there when enter failed
@@ -188,10 +194,6 @@ fn handoff_facts() -> Handoff {
         systemd: cycle
             .iter()
             .any(|e| e.event == "release.handoff" && e.get("init").as_deref() == Some("systemd")),
-        restarted: cycle
-            .iter()
-            .filter(|e| e.event == "release.restarted")
-            .filter_map(|e| e.get("unit"))
-            .collect(),
+        restarted: units::restarted_in_cycle(),
     }
 }

@@ -2,6 +2,7 @@
 //! Each step is journaled; a failure after the first change runs `return`,
 //! which inspects the real mount state and undoes exactly what was done.
 
+use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,9 @@ use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, mkdirat, openat, openat2, syml
 use rustix::io::Errno;
 use rustix::mount::MountFlags;
 
-use super::{MOVED, NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, injected_fault, record};
+use super::{
+    MOVED, NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, injected_fault, kits, record,
+};
 use crate::bring::{self, Closure};
 use crate::error::{Error, Result};
 use crate::job::spec::JobSpec;
@@ -253,6 +256,7 @@ fn steps(
                 Err(e) => return Err(Error::sys("symlink", format_args!("{NEWROOT}/{link}"), e)),
             }
         }
+        adapt_configs(&fd)?;
         dir = Some(fd);
         Ok(())
     })?;
@@ -282,6 +286,48 @@ fn steps(
         })?;
     }
     Ok(())
+}
+
+/// Rewrites the kit's copies of nsswitch.conf and the PAM configuration
+/// for a system whose PID 1 may be the stub ([`kits::nsswitch_for_tmpfs`],
+/// [`kits::pam_for_tmpfs`]).
+fn adapt_configs(tmpfs: &OwnedFd) -> Result<()> {
+    rewrite(tmpfs, "etc/nsswitch.conf", kits::nsswitch_for_tmpfs)?;
+    let pam = Path::new(NEWROOT).join("etc/pam.d");
+    let Ok(entries) = std::fs::read_dir(&pam) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if let Some(name) = e.file_name().to_str() {
+            rewrite(tmpfs, &format!("etc/pam.d/{name}"), kits::pam_for_tmpfs)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the regular file `rel` of the tmpfs when `adapt` changes it;
+/// never through a symlink (openat2(2) RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH).
+fn rewrite(tmpfs: &OwnedFd, rel: &str, adapt: fn(&str) -> Option<String>) -> Result<()> {
+    let how = ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = match openat2(tmpfs, rel, flags, Mode::empty(), how) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT | Errno::LOOP | Errno::ISDIR) => return Ok(()),
+        Err(e) => return Err(Error::sys("openat2", format_args!("{NEWROOT}/{rel}"), e)),
+    };
+    let Ok(text) = std::io::read_to_string(std::fs::File::from(fd)) else {
+        // Not text: nothing to adapt.
+        return Ok(());
+    };
+    let Some(new) = adapt(&text) else {
+        return Ok(());
+    };
+    let flags = OFlags::WRONLY | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let out = openat2(tmpfs, rel, flags, Mode::empty(), how)
+        .map_err(|e| Error::sys("openat2", format_args!("{NEWROOT}/{rel}"), e))?;
+    std::fs::File::from(out)
+        .write_all(new.as_bytes())
+        .map_err(|e| Error::io("write", format_args!("{NEWROOT}/{rel}"), &e))
 }
 
 /// Copies /proc/self/exe to the tmpfs, never following a symlink and never

@@ -69,6 +69,12 @@ pub fn systemd() -> Kit {
     }
 }
 
+/// The kits' programs that run as services: the units running them are
+/// restarted into the tmpfs (and back on return). Other programs a kit
+/// brings (root's shell, systemctl) are tools, and a service that happens
+/// to run one (a `bash -c` unit) is stopped at release like any holder.
+pub const DAEMONS: [&str; 1] = ["sshd"];
+
 /// Whether an sshd runs on this host (then jobs bring the sshd kit).
 pub fn sshd_runs() -> bool {
     crate::proc::processes().any(|(_, dir)| {
@@ -84,6 +90,7 @@ pub fn sshd() -> Result<Kit> {
         kit.programs.push(shell);
     }
     if let Ok(text) = std::fs::read_to_string("/etc/nsswitch.conf") {
+        let text = nsswitch_for_tmpfs(&text).unwrap_or(text);
         for name in nss_services(&text) {
             if let Some(m) = find_lib(&format!("libnss_{name}.so.2"), &[]) {
                 kit.programs.push(m);
@@ -93,6 +100,7 @@ pub fn sshd() -> Result<Kit> {
     let mut pam_names = Vec::new();
     for f in regular_files(Path::new("/etc/pam.d"), 1) {
         if let Ok(text) = std::fs::read_to_string(&f) {
+            let text = pam_for_tmpfs(&text).unwrap_or(text);
             for m in pam_modules(&text) {
                 if !pam_names.contains(&m) {
                     pam_names.push(m);
@@ -147,6 +155,82 @@ pub fn nss_services(text: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The nsswitch.conf the tmpfs gets: the host's, without the `systemd`
+/// service (nss-systemd) in the account databases, or `None` when there is
+/// none to drop. nss-systemd asks PID 1 over varlink
+/// (/run/systemd/userdb/io.systemd.DynamicUser); while the init stub is
+/// PID 1 that listening socket still takes connections and nobody answers,
+/// so every login hung in initgroups(3) until its ~25 s timeout (seen in
+/// the e2e guest). Accounts come from the kit's copies of passwd and group.
+pub fn nsswitch_for_tmpfs(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let (body, comment) = line.split_once('#').unwrap_or((line, ""));
+        let Some((db, services)) = body.split_once(':') else {
+            out.push_str(line);
+            continue;
+        };
+        if !matches!(db.trim(), "passwd" | "group" | "shadow" | "gshadow") {
+            out.push_str(line);
+            continue;
+        }
+        let mut kept: Vec<&str> = Vec::new();
+        let mut dropping = false;
+        for word in services.split_whitespace() {
+            // An action in brackets belongs to the service before it.
+            if word.starts_with('[') && dropping {
+                continue;
+            }
+            dropping = word == "systemd";
+            if !dropping {
+                kept.push(word);
+            }
+        }
+        let before = services.split_whitespace().count();
+        if kept.len() == before {
+            out.push_str(line);
+            continue;
+        }
+        changed = true;
+        if kept.is_empty() {
+            kept.push("files");
+        }
+        out.push_str(&format!("{}: {}", db.trim(), kept.join(" ")));
+        if !comment.is_empty() {
+            out.push_str(" #");
+            out.push_str(comment.trim_end_matches('\n'));
+        }
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    changed.then_some(out)
+}
+
+/// A PAM configuration for the tmpfs: the host's, with the lines that
+/// load pam_systemd.so commented out, or `None` when there are none.
+/// pam_systemd registers the session with logind, which release stops, and
+/// first looks the user up over varlink in /run/systemd/userdb/, whose
+/// socket PID 1 holds: while the init stub is PID 1 nobody answers, and
+/// every login hung ~25 s in it (seen in the e2e guest).
+pub fn pam_for_tmpfs(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.split('#').next().unwrap_or("");
+        let loads_it = body
+            .split_whitespace()
+            .any(|w| w.rsplit('/').next() == Some("pam_systemd.so"));
+        if loads_it {
+            out.push_str("# left out by rootlift while lifted: ");
+            changed = true;
+        }
+        out.push_str(line);
+    }
+    changed.then_some(out)
 }
 
 /// The module file names a PAM configuration names (pam.d(5): `type
@@ -233,5 +317,49 @@ mod tests {
         assert!(has("etc/ssh/ssh_host_ed25519_key"), "{kit:?}");
         assert!(has("etc/pam.d/sshd"), "{kit:?}");
         assert!(has("etc/shadow"), "{kit:?}");
+    }
+
+    #[test]
+    fn nsswitch_for_tmpfs_drops_nss_systemd_only() {
+        let debian = "# /etc/nsswitch.conf\npasswd:         files systemd\ngroup:          files systemd\nshadow:         files systemd\ngshadow:        files systemd\n\nhosts:          files myhostname resolve [!UNAVAIL=return] dns\nnetgroup:       nis\n";
+        let got = nsswitch_for_tmpfs(debian).unwrap();
+        assert_eq!(
+            got,
+            "# /etc/nsswitch.conf\npasswd: files\ngroup: files\nshadow: files\ngshadow: files\n\nhosts:          files myhostname resolve [!UNAVAIL=return] dns\nnetgroup:       nis\n"
+        );
+        assert_eq!(
+            nsswitch_for_tmpfs("passwd: systemd [NOTFOUND=return] files # x\n").unwrap(),
+            "passwd: files # x\n"
+        );
+        assert_eq!(
+            nsswitch_for_tmpfs("group: systemd").unwrap(),
+            "group: files"
+        );
+        assert_eq!(
+            nsswitch_for_tmpfs("passwd: files sss\nhosts: files dns\n"),
+            None
+        );
+        assert_eq!(nsswitch_for_tmpfs(""), None);
+    }
+
+    #[test]
+    fn pam_for_tmpfs_comments_out_pam_systemd() {
+        let common = "session\t[default=1]\t\t\tpam_permit.so\nsession\trequired\tpam_unix.so \nsession\toptional\tpam_systemd.so \n";
+        let got = pam_for_tmpfs(common).unwrap();
+        assert!(
+            got.contains(
+                "# left out by rootlift while lifted: session\toptional\tpam_systemd.so \n"
+            )
+        );
+        assert!(got.starts_with(
+            "session\t[default=1]\t\t\tpam_permit.so\nsession\trequired\tpam_unix.so \n"
+        ));
+        assert!(!pam_modules(&got).contains(&"pam_systemd.so".to_owned()));
+        assert_eq!(
+            pam_for_tmpfs("session optional /lib/security/pam_systemd.so\n").unwrap(),
+            "# left out by rootlift while lifted: session optional /lib/security/pam_systemd.so\n"
+        );
+        assert_eq!(pam_for_tmpfs("# session optional pam_systemd.so\n"), None);
+        assert_eq!(pam_for_tmpfs("@include common-session\n"), None);
     }
 }

@@ -11,7 +11,9 @@ pub mod record;
 pub mod release;
 pub mod resume;
 pub mod status;
+pub mod stop;
 pub mod systemctl;
+pub mod units;
 
 use std::path::Path;
 

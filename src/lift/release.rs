@@ -11,7 +11,7 @@ use rustix::io::Errno;
 use rustix::process::{Pid, Signal};
 
 use super::record::{self, Record};
-use super::{OLDROOT, is_lifted, mounts_now, systemctl};
+use super::{OLDROOT, is_lifted, mounts_now, stop, units};
 use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Stage, escape};
 use crate::proc::holders::{self, Access, Report, Target};
@@ -27,8 +27,6 @@ pub struct ReleaseOptions {
 /// How long PID 1 may take to exec the stub after SIGTERM (the notes
 /// measured 0.4-0.6 s in a software-emulated guest).
 const HANDOFF_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long SIGKILLed processes may take to disappear.
-const KILL_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
 
 /// `rootlift release` from the command line.
@@ -98,7 +96,7 @@ fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
     // release 1: who holds the old root, and how.
     let target = Target::for_path(Path::new(OLDROOT))?;
     let report = holders::scan(&target)?;
-    let others = stoppable(&report);
+    let others = stop::stoppable(&report);
     log_holders(j, &report)?;
     if !others.is_empty() && !opts.kill {
         return Err(Error::Refused(format!(
@@ -117,25 +115,13 @@ fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
     // release 3: the rest, SIGTERM then SIGKILL. Never PID 1, never
     // rootlift itself, never kernel threads (the scan skips those).
     let report = holders::scan(&target)?;
-    let others = stoppable(&report);
-    if !others.is_empty() {
-        stop(j, &others, opts.grace)?;
-    }
+    stop::stop_holders(j, &report, opts.grace)?;
 
     // release 4: unmount everything under /oldroot, deepest first.
     unmount_oldroot(j)?;
 
     // release 5: the kernel's word that nothing holds the device.
     prove_free(j, rec)
-}
-
-/// The holders release may signal: not PID 1 and not rootlift.
-fn stoppable(r: &Report) -> Vec<u32> {
-    r.processes
-        .iter()
-        .filter(|h| h.pid != 1 && !h.is_self)
-        .map(|h| h.pid)
-        .collect()
 }
 
 fn describe(r: &Report, pids: &[u32]) -> String {
@@ -147,22 +133,43 @@ fn describe(r: &Report, pids: &[u32]) -> String {
         .join(", ")
 }
 
+/// How much of a holder's access list one journal line carries: enough
+/// for the exe, cwd and a dozen files, and the whole line still fits one
+/// kernel-log record (`rootlift holders` lists everything).
+const ACCESS_BUDGET: usize = 640;
+
 fn log_holders(j: &mut Journal, r: &Report) -> Result<()> {
     for h in &r.processes {
-        let access: Vec<String> = h.access.iter().map(|a| a.to_string()).collect();
+        let (access, more) = bounded_access(&h.access, ACCESS_BUDGET);
         j.log(
             &Stage::Entered,
             "release.holder",
             &format!(
-                "pid={} comm={} unit={} access={}",
+                "pid={} comm={} unit={} access={access} more={more}",
                 h.pid,
                 escape(&h.comm),
                 escape(h.unit.as_deref().unwrap_or("-")),
-                escape(&access.join(","))
             ),
         )?;
     }
     Ok(())
+}
+
+/// The escaped, comma-joined accesses that fit in `budget` bytes (always
+/// the first one), and how many were left out.
+fn bounded_access(access: &[Access], budget: usize) -> (String, usize) {
+    let mut out = String::new();
+    for (i, a) in access.iter().enumerate() {
+        let item = escape(&a.to_string());
+        if i > 0 && out.len() + 1 + item.len() > budget {
+            return (out, access.len() - i);
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item);
+    }
+    (out, 0)
 }
 
 /// Hands PID 1 to the stub the way its init re-execs itself.
@@ -171,8 +178,8 @@ fn handoff_pid1(j: &mut Journal, report: &Report) -> Result<()> {
     install_stub()?;
     match which {
         Init::Systemd => {
-            restart_brought_units(j, report)?;
-            stop_units_before_handoff(j)?;
+            units::restart_brought(j, report)?;
+            units::stop_before_handoff(j)?;
             // SIGTERM makes systemd serialize its state and exec
             // /lib/systemd/systemd, which in the tmpfs is the stub.
             rustix::process::kill_process(Pid::INIT, Signal::TERM)
@@ -234,72 +241,6 @@ fn install_stub() -> Result<()> {
     }
 }
 
-/// The services whose programs were brought into the tmpfs (sshd, with the
-/// ssh kit): restarted while systemd still runs, so they run from the tmpfs
-/// and new logins land there. Journaled, so return restarts them onto the
-/// real root.
-fn restart_brought_units(j: &mut Journal, report: &Report) -> Result<()> {
-    let mut units: Vec<&str> = Vec::new();
-    for h in &report.processes {
-        let Some(unit) = h.unit.as_deref() else {
-            continue;
-        };
-        let brought = h.access.iter().any(|a| match a {
-            Access::Exe(p) => p
-                .strip_prefix(OLDROOT)
-                .is_ok_and(|rel| Path::new("/").join(rel).is_file()),
-            _ => false,
-        });
-        if brought && unit.ends_with(".service") && !units.contains(&unit) {
-            units.push(unit);
-        }
-    }
-    for unit in units {
-        systemctl::run(&["restart", unit])?;
-        j.log(
-            &Stage::Entered,
-            "release.restarted",
-            &format!("unit={}", escape(unit)),
-        )?;
-    }
-    Ok(())
-}
-
-/// notes/pid1-handoff.md: dbus and logind must be stopped while systemd
-/// still runs, or the resumed systemd stalls ~100 s on a dead dbus. Uses
-/// the systemctl brought into the tmpfs; without one, this is journaled.
-fn stop_units_before_handoff(j: &mut Journal) -> Result<()> {
-    if !Path::new(systemctl::PATH).exists() {
-        return j.log(
-            &Stage::Entered,
-            "release.warning",
-            "why=no%20systemctl%20in%20the%20tmpfs",
-        );
-    }
-    let units = [
-        "dbus.socket",
-        "dbus.service",
-        "systemd-logind.service",
-        "user@*.service",
-    ];
-    let mut args = vec!["stop"];
-    args.extend(units);
-    // A unit that is not there is no reason to stop the release.
-    let outcome = match systemctl::run(&args) {
-        Ok(()) => "ok".to_owned(),
-        Err(e) => e.to_string(),
-    };
-    j.log(
-        &Stage::Entered,
-        "release.stop-units",
-        &format!(
-            "units={} outcome={}",
-            escape(&units.join(",")),
-            escape(&outcome)
-        ),
-    )
-}
-
 /// sysvinit: `telinit u` is a request on /run/initctl (initreq.h: struct
 /// init_request, 384 bytes, magic 0x03091969, cmd INIT_CMD_RUNLVL = 1,
 /// runlevel 'U'), which makes init re-exec /sbin/init: the stub.
@@ -340,72 +281,6 @@ fn wait_for_stub() -> Result<()> {
         }
         std::thread::sleep(POLL);
     }
-}
-
-/// Whether a process is gone (or a zombie, which holds no files).
-fn gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the last ')' (comm may contain one).
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
-}
-
-fn signal_all(pids: &[u32], sig: Signal) {
-    for &pid in pids {
-        if let Some(p) = Pid::from_raw(pid as i32) {
-            // ESRCH: it exited meanwhile, which is what we want.
-            let _ = rustix::process::kill_process(p, sig);
-        }
-    }
-}
-
-fn wait_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
-    let start = Instant::now();
-    loop {
-        let left: Vec<u32> = pids.iter().copied().filter(|&p| !gone(p)).collect();
-        if left.is_empty() || start.elapsed() >= timeout {
-            return left;
-        }
-        std::thread::sleep(POLL);
-    }
-}
-
-/// SIGTERM, `grace`, SIGKILL; fails when a process survives SIGKILL.
-fn stop(j: &mut Journal, pids: &[u32], grace: Duration) -> Result<()> {
-    j.log(
-        &Stage::Entered,
-        "release.sigterm",
-        &format!("pids={}", join(pids)),
-    )?;
-    signal_all(pids, Signal::TERM);
-    let left = wait_gone(pids, grace);
-    if left.is_empty() {
-        return Ok(());
-    }
-    j.log(
-        &Stage::Entered,
-        "release.sigkill",
-        &format!("pids={}", join(&left)),
-    )?;
-    signal_all(&left, Signal::KILL);
-    let left = wait_gone(&left, KILL_TIMEOUT);
-    if left.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Failed(format!(
-        "processes survived SIGKILL: {}",
-        join(&left)
-    )))
-}
-
-fn join(pids: &[u32]) -> String {
-    pids.iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// umount2 every mount under /oldroot, deepest first; what a plain umount
@@ -484,4 +359,31 @@ fn prove_free(j: &mut Journal, rec: &Record) -> Result<()> {
             open_count.map_or("n/a".into(), |n| n.to_string())
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn holder_lines_are_bounded_and_count_what_they_leave_out() {
+        let access: Vec<Access> =
+            std::iter::once(Access::Exe(PathBuf::from("/oldroot/usr/sbin/sshd")))
+                .chain(
+                    (0..100)
+                        .map(|i| Access::Map(PathBuf::from(format!("/oldroot/usr/lib/lib{i}.so")))),
+                )
+                .collect();
+        let (text, more) = bounded_access(&access, ACCESS_BUDGET);
+        assert!(text.len() <= ACCESS_BUDGET);
+        assert!(text.starts_with("exe%20/oldroot/usr/sbin/sshd,map%20"));
+        let shown = text.split(',').count();
+        assert_eq!(shown + more, access.len());
+        assert!(more > 0);
+
+        let (all, none) = bounded_access(&access[..3], ACCESS_BUDGET);
+        assert_eq!((all.split(',').count(), none), (3, 0));
+        assert_eq!(bounded_access(&[], ACCESS_BUDGET), (String::new(), 0));
+    }
 }

@@ -112,9 +112,9 @@ pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// systemd resumed: start what release stopped, by target and by name,
-/// never `systemctl default` (it isolates and stops transient units).
-pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
+/// systemd resumed: start what release stopped, by target, never
+/// `systemctl default` (it isolates and stops transient units).
+pub fn start_services(j: &mut Journal) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
         // it, and the root is back: say so rather than fail the return.
@@ -125,16 +125,31 @@ pub fn start_services(j: &mut Journal, restarted: &[String]) -> Result<()> {
         );
     }
     systemctl::run_until_ok(&["start", "multi-user.target"], SYSTEMCTL_TIMEOUT)?;
-    // The units release restarted into the tmpfs go back onto the real root.
-    for unit in restarted {
+    j.log(
+        &Stage::Returning,
+        "return.services",
+        "started=multi-user.target",
+    )
+}
+
+/// The units restarted into the tmpfs go back onto the real root, by name.
+pub fn restart_units(j: &mut Journal, units: &[String]) -> Result<()> {
+    if !Path::new(systemctl::PATH).exists() {
+        return j.log(
+            &Stage::Returning,
+            "return.warning",
+            &format!(
+                "why=no%20/usr/bin/systemctl%20to%20restart units={}",
+                escape(&units.join(","))
+            ),
+        );
+    }
+    for unit in units {
         systemctl::run_until_ok(&["restart", unit], SYSTEMCTL_TIMEOUT)?;
     }
     j.log(
         &Stage::Returning,
-        "return.services",
-        &format!(
-            "started=multi-user.target restarted={}",
-            escape(&restarted.join(","))
-        ),
+        "return.restarted",
+        &format!("units={}", escape(&units.join(","))),
     )
 }

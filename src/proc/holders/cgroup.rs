@@ -3,9 +3,12 @@
 //! hierarchy is the line `0::/system.slice/ssh.service`; on a v1 or hybrid
 //! system systemd keeps its tree in `N:name=systemd:/...`, used when the v2
 //! line names no unit. The unit is the
-//! last path component that names one (systemd.unit(5) suffixes of units
-//! that own processes): `session-3.scope`, `ssh.service`; a delegated
-//! subgroup below it (`/system.slice/foo.service/payload`) does not hide it.
+//! first path component that names one (systemd.unit(5) suffixes of units
+//! that own processes): `session-3.scope`, `ssh.service`. That is the unit
+//! of the system manager, the one systemctl acts on: a delegated subgroup
+//! below it (`/system.slice/foo.service/payload`) does not hide it, and the
+//! processes of a user manager belong to its `user@UID.service`, whatever
+//! user unit they run in (`.../user@0.service/init.scope`).
 
 /// Unit suffixes whose units can hold processes.
 const SUFFIXES: [&[u8]; 4] = [b".service", b".scope", b".socket", b".mount"];
@@ -32,9 +35,9 @@ pub fn unit(text: &[u8]) -> Option<&[u8]> {
         .or_else(|| v1.and_then(unit_of_path))
 }
 
-/// The last component of a cgroup path that is a unit name.
+/// The first component of a cgroup path that is a unit name.
 pub fn unit_of_path(path: &[u8]) -> Option<&[u8]> {
-    path.rsplit(|&c| c == b'/')
+    path.split(|&c| c == b'/')
         .find(|c| SUFFIXES.iter().any(|s| c.len() > s.len() && c.ends_with(s)))
 }
 
@@ -58,7 +61,11 @@ mod tests {
         );
         assert_eq!(
             unit(b"0::/user.slice/user-1000.slice/user@1000.service/app.slice/dbus.service\n"),
-            Some(&b"dbus.service"[..])
+            Some(&b"user@1000.service"[..])
+        );
+        assert_eq!(
+            unit(b"0::/user.slice/user-0.slice/user@0.service/init.scope\n"),
+            Some(&b"user@0.service"[..])
         );
         assert_eq!(unit(b"0::/init.scope\n"), Some(&b"init.scope"[..]));
         assert_eq!(unit(b"0::/\n"), None);

@@ -1,0 +1,142 @@
+//! The systemd units a lift must move (SPEC.md release 2, facts in
+//! notes/pid1-handoff.md), through systemctl(1): the services whose
+//! programs were brought are restarted into the tmpfs while systemd still
+//! runs, dbus and logind are stopped before PID 1 is handed off, and the
+//! restarted services go back onto the real root on return.
+
+use std::path::Path;
+
+use super::{OLDROOT, kits, systemctl};
+use crate::error::Result;
+use crate::journal::{self, Journal, Stage, escape};
+use crate::proc::holders::{self, Access, Report, Target};
+use crate::proc::init::{self, Init};
+
+/// The journal event naming each unit restarted into the tmpfs; return
+/// restarts these onto the real root.
+pub const RESTARTED: &str = "release.restarted";
+
+/// Before the dead-man wait of a live job: with systemd as PID 1, the
+/// services whose programs were brought (sshd with the ssh kit) are
+/// restarted into the tmpfs, so the confirming login proves the tmpfs sshd
+/// works (SPEC.md: "after `enter` and the new sshd are up").
+pub fn restart_brought_now(j: &mut Journal) -> Result<()> {
+    if init::detect(Path::new("/")) != Init::Systemd || !Path::new(systemctl::PATH).exists() {
+        return Ok(());
+    }
+    let target = Target::for_path(Path::new(OLDROOT))?;
+    let report = holders::scan(&target)?;
+    restart_brought(j, &report)
+}
+
+/// The services among `report`'s holders whose exe is a kit's daemon
+/// brought into the tmpfs: restarted, so they run from the tmpfs and new
+/// logins land there. Units this lift already restarted are left alone
+/// (their old sessions may still run the old binary). Journaled, so return
+/// restarts them onto the real root.
+pub fn restart_brought(j: &mut Journal, report: &Report) -> Result<()> {
+    let done = restarted_in_cycle();
+    let mut units: Vec<&str> = Vec::new();
+    for h in &report.processes {
+        let Some(unit) = h.unit.as_deref() else {
+            continue;
+        };
+        let brought = h.access.iter().any(|a| match a {
+            Access::Exe(p) => is_brought_daemon(p),
+            _ => false,
+        });
+        if brought
+            && unit.ends_with(".service")
+            && !units.contains(&unit)
+            && !done.iter().any(|d| d == unit)
+        {
+            units.push(unit);
+        }
+    }
+    for unit in units {
+        // Journaled first: if the restart fails, the unit is down and
+        // return must start it again from the real root.
+        j.log(
+            &Stage::Entered,
+            RESTARTED,
+            &format!("unit={}", escape(unit)),
+        )?;
+        systemctl::run(&["restart", unit])?;
+    }
+    Ok(())
+}
+
+/// Whether `exe` (a path under /oldroot) is one of the kits' daemons and
+/// its copy is in the tmpfs.
+fn is_brought_daemon(exe: &Path) -> bool {
+    let is_daemon = exe
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| kits::DAEMONS.contains(&n));
+    is_daemon
+        && exe
+            .strip_prefix(OLDROOT)
+            .is_ok_and(|rel| Path::new("/").join(rel).is_file())
+}
+
+/// The units this lift (the journal's current cycle) restarted into the
+/// tmpfs.
+pub fn restarted_in_cycle() -> Vec<String> {
+    let entries = journal::read().ok().flatten().unwrap_or_default();
+    journal::current_cycle(&entries)
+        .iter()
+        .filter(|e| e.event == RESTARTED)
+        .filter_map(|e| e.get("unit"))
+        .collect()
+}
+
+/// notes/pid1-handoff.md: dbus and logind must be stopped while systemd
+/// still runs, or the resumed systemd stalls ~100 s on a dead dbus. Uses
+/// the systemctl brought into the tmpfs; without one, this is journaled.
+///
+/// The user managers (`user@UID.service`) are killed first: sent SIGTERM
+/// while lifted, `systemd --user` has to load exit.target from unit files
+/// that are not in the tmpfs, never exits, and the stop waits out the
+/// unit's TimeoutStopSec (120 s on Debian 12, seen in the e2e guest).
+/// Their failed state is reset, so the resumed systemd is not "degraded";
+/// logind starts them again at the next login.
+pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
+    if !Path::new(systemctl::PATH).exists() {
+        return j.log(
+            &Stage::Entered,
+            "release.warning",
+            "why=no%20systemctl%20in%20the%20tmpfs",
+        );
+    }
+    let steps: [&[&str]; 3] = [
+        &["kill", "--signal=SIGKILL", USER_MANAGERS],
+        &[
+            "stop",
+            "dbus.socket",
+            "dbus.service",
+            "systemd-logind.service",
+            USER_MANAGERS,
+        ],
+        &["reset-failed", USER_MANAGERS],
+    ];
+    for args in steps {
+        // A unit that is not there is no reason to stop the release.
+        let outcome = match systemctl::run(args) {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        j.log(
+            &Stage::Entered,
+            "release.units",
+            &format!(
+                "systemctl={} outcome={}",
+                escape(&args.join(" ")),
+                escape(&outcome)
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// systemctl's pattern for every user manager.
+const USER_MANAGERS: &str = "user@*.service";
