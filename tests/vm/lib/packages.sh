@@ -18,9 +18,11 @@ apt_get() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
 }
 
+# ensure_packages [PACKAGE...]: those (default: VM_PACKAGES) are installed.
 ensure_packages() {
     local missing=() p
-    for p in "${VM_PACKAGES[@]}"; do
+    (($# > 0)) || set -- "${VM_PACKAGES[@]}"
+    for p in "$@"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
     ((${#missing[@]} == 0)) && return 0

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# The guest's configuration, written into the debootstrapped tree ROOT.
+# Runs inside the private mount namespace of build-guest: the binds below
+# never reach the host, and are undone by unbind_api (build-guest's trap).
+
+# in_chroot ROOT CMD...: CMD in the guest tree with a clean environment.
+in_chroot() {
+    local root=$1
+    shift
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+        LC_ALL=C DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# /proc, /sys and /dev for the tools that need them (update-initramfs).
+bind_api() {
+    local root=$1 d
+    for d in proc sys dev; do
+        mount --rbind "/$d" "$root/$d"
+        mount --make-rslave "$root/$d"
+    done
+}
+
+# Undoes bind_api, whatever of it was done; quiet, for a trap.
+unbind_api() {
+    local root=$1 d
+    for d in dev sys proc; do
+        mountpoint -q "$root/$d" 2>/dev/null && umount -R "$root/$d"
+    done
+    return 0
+}
+
+# configure_guest ROOT KEY_PUB
+configure_guest() {
+    local root=$1 key_pub=$2 g=$E2E_SRC/guest unit
+    # The root password stays locked: the only way in is the test key.
+    in_chroot "$root" passwd -l root >/dev/null
+    install -d -m 0700 "$root/root/.ssh"
+    install -m 0600 "$key_pub" "$root/root/.ssh/authorized_keys"
+    install -m 0644 "$g/sshd.conf" "$root/etc/ssh/sshd_config.d/e2e.conf"
+
+    echo e2e-guest >"$root/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\te2e-guest\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+        >"$root/etc/hosts"
+    # A machine-id of its own, so the first boot is not a "first boot"
+    # (no preset-all) and nothing comes from the build host's DMI uuid.
+    od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$root/etc/machine-id"
+    echo >>"$root/etc/machine-id"
+
+    install -m 0644 "$g/fstab" "$root/etc/fstab"
+    install -m 0644 "$g/20-wired.network" "$root/etc/systemd/network/20-wired.network"
+    for unit in holder-private.service holder-log.service; do
+        install -m 0644 "$g/$unit" "$root/etc/systemd/system/$unit"
+    done
+    in_chroot "$root" systemctl enable --quiet systemd-networkd.service \
+        holder-private.service holder-log.service ssh.service
+
+    # The initramfs must activate vg0 (lvm2's hook) and fsck an ext4 root:
+    # both read /etc/fstab, hence after it.
+    bind_api "$root"
+    in_chroot "$root" update-initramfs -u -k all
+    unbind_api "$root"
+    in_chroot "$root" apt-get clean
+}

@@ -1,0 +1,62 @@
+# shellcheck shell=bash disable=SC2034  # sets LIFT_* for the scenario
+# One live lift driven over SSH like an administrator would: the command
+# runs in the background in its own session (cut when release stops that
+# session's sshd), the dead-man timer is confirmed from a new login, and
+# `rootlift status --json` is polled from new logins until job.done. A
+# prober tries a login every second meanwhile.
+
+# The lift's status from whichever rootlift exists now: /usr/bin/rootlift
+# in the tmpfs while lifted, /root/rootlift once the root is back.
+_remote_status='if [ -x /usr/bin/rootlift ]; then exec /usr/bin/rootlift status --json; else exec /root/rootlift status --json; fi'
+
+# run_lift NAME TIMEOUT CMD...: runs CMD (a rootlift job) in the guest and
+# follows it into STATUS_JSON. Sets LIFT_SECONDS (command to job.done) and
+# LIFT_SESSION (how CMD's own session ended). Output in RUN_DIR/NAME.*.
+run_lift() {
+    local name=$1 timeout=$2 t0 deadline status confirmed=no pid rc=0
+    shift 2
+    start_prober "$name"
+    t0=$(stamp)
+    gssh "$@" >"$RUN_DIR/$name.out" 2>&1 &
+    pid=$!
+    BG_PIDS+=("$pid")
+    deadline=$((SECONDS + timeout))
+    while ((SECONDS < deadline)); do
+        sleep 2
+        status=$(gssh "$_remote_status" 2>/dev/null) || continue
+        jq -e . >/dev/null 2>&1 <<<"$status" || continue
+        echo "$status" >"$STATUS_JSON"
+        [[ -n $(ev_time job.done) ]] && break
+        # Each gssh is a new login: a confirm that works proves logins do.
+        if [[ $confirmed == no && -n $(ev_time job.wait-confirm) && -z $(ev_time job.confirm) ]]; then
+            gssh /usr/bin/rootlift confirm >>"$RUN_DIR/$name.confirm" 2>&1 && confirmed=yes
+            say "$name: confirm: $confirmed ($(tail -n 1 "$RUN_DIR/$name.confirm"))"
+        fi
+    done
+    LIFT_SECONDS=$(secs "$t0" "$(stamp)")
+    # The prober runs on until a login works again after the job, so the
+    # longest gap is measured to its real end.
+    deadline=$((SECONDS + 60))
+    until [[ $(tail -n 1 "$RUN_DIR/$name.probe.log" | awk '{ print $3 }') == ok ]] || ((SECONDS > deadline)); do
+        sleep 1
+    done
+    stop_prober
+    # CMD's session ends with the job, or was cut; give it a moment.
+    timeout 30 tail --pid="$pid" -f /dev/null || kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || rc=$?
+    LIFT_SESSION="exit $rc: $(tail -n 1 "$RUN_DIR/$name.out" | cut -c1-100)"
+    journal_lines >"$RUN_DIR/$name.journal" 2>/dev/null || true
+    gssh cat /run/rootlift/worker.log >"$RUN_DIR/$name.worker.log" 2>/dev/null || true
+    [[ -s $STATUS_JSON && -n $(ev_time job.done) ]] \
+        || die "$name: no job.done within $timeout s (stage $(jq -r .stage "$STATUS_JSON" 2>/dev/null)); $(_lift_trouble)"
+    say "$name: job.done after $LIFT_SECONDS s: code=$(ev_value job.done code) result=$(ev_value job.done result)"
+}
+
+# When a lift never ended: the raw journal and the worker's output (in
+# RUN_DIR), and the last journal lines the console got through the kernel
+# log.
+_lift_trouble() {
+    gssh cat /run/rootlift/journal >"$RUN_DIR/journal.raw" 2>/dev/null || true
+    gssh cat /run/rootlift/worker.log >"$RUN_DIR/worker.log" 2>/dev/null || true
+    { grep -a 'rootlift:' "$SERIAL_LOG" || true; } | tail -n 5 | tr -d '\r' | paste -sd'|' -
+}
