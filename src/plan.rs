@@ -117,9 +117,27 @@ pub fn release_action(h: &Holder, init: &Init) -> &'static str {
         }
     } else if h.is_self {
         "rootlift itself: runs from the tmpfs after enter"
-    } else {
+    } else if crate::lift::stop::keeps_network(&h.comm) {
+        "SIGKILL only (its SIGTERM would take the network down), started again on return"
+    } else if *init != Init::Systemd {
         "stopped by release: SIGTERM, then SIGKILL after the grace time"
+    } else {
+        systemd_unit_action(h.unit.as_deref().unwrap_or(""), &h.comm)
     }
+}
+
+/// What a lift does to a holder in a systemd unit (lift::units).
+fn systemd_unit_action(unit: &str, comm: &str) -> &'static str {
+    if unit == "ssh.service" || unit == "sshd.service" {
+        if crate::lift::kits::DAEMONS.contains(&comm) {
+            return "restarted from the tmpfs (sshd kit) before the confirm, back on return";
+        }
+    } else if unit.starts_with("user@") {
+        return "user manager: SIGKILL (systemctl kill), reset-failed; logind starts it at the next login";
+    } else if matches!(unit, "dbus.service" | "systemd-logind.service") {
+        return "stopped with systemctl before the PID 1 handoff, started again on return";
+    }
+    "stopped by release: SIGTERM, then SIGKILL after the grace time"
 }
 
 /// The numbered steps `enter` would run for this plan.
@@ -335,4 +353,38 @@ fn to_json(p: &Plan) -> Json {
     j.key("refused").opt_str(p.refused.as_deref());
     j.end_object();
     j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(pid: u32, comm: &str, unit: &str) -> Holder {
+        Holder {
+            pid,
+            comm: comm.into(),
+            unit: Some(unit.into()),
+            is_self: false,
+            access: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn release_actions_follow_what_release_does() {
+        let sd = Init::Systemd;
+        let act = |pid, comm, unit| release_action(&holder(pid, comm, unit), &sd);
+        assert!(act(1, "systemd", "init.scope").starts_with("handed off"));
+        assert!(act(300, "sshd", "ssh.service").starts_with("restarted from the tmpfs"));
+        // The operator's session is a holder like any other.
+        assert!(act(400, "sshd", "session-3.scope").starts_with("stopped by release"));
+        assert!(
+            act(245, "systemd-network", "systemd-networkd.service").starts_with("SIGKILL only")
+        );
+        assert!(act(354, "systemd", "user@0.service").starts_with("user manager"));
+        assert!(act(246, "dbus-daemon", "dbus.service").starts_with("stopped with systemctl"));
+        assert!(act(248, "bash", "holder-log.service").starts_with("stopped by release"));
+        // Without systemd no unit is restarted or stopped through it.
+        let other = release_action(&holder(300, "sshd", "ssh.service"), &Init::Sysvinit);
+        assert!(other.starts_with("stopped by release"));
+    }
 }
