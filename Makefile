@@ -7,7 +7,7 @@ BIN     := target/$(TARGET)/release/rootlift
 # Guard rail only: the product goal is 512 KiB (see README).
 SIZE_LIMIT_KIB := 640
 
-.PHONY: build size lint test test-unit test-root test-vm e2e demo bench
+.PHONY: build size lint test test-unit test-root test-vm e2e demo bench fuzz
 
 # The release binary rebuilds std with panic=immediate-abort: no unwinder, no
 # backtrace symbolizer and no unwind tables, which together are more than
@@ -76,3 +76,12 @@ demo: build
 # the same run; writes bench/results.md and bench/results.json.
 bench: build
 	bench/run
+
+# cargo-fuzz targets for every parser of untrusted bytes (fuzz/fuzz_targets:
+# ext4, probe, mountinfo, elf, dm_reply, journal, cli), seeded from images
+# made by mkfs, captured dm replies and this machine's files; FUZZ_SECONDS
+# per target (default 60). Needs the nightly toolchain; installs cargo-fuzz
+# when missing. Writes target/fuzz/summary.md; fails on any crash.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+FUZZ_SECONDS ?= 60
