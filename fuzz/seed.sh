@@ -5,7 +5,9 @@
 # programs and libraries of this machine for elf; the dm replies captured
 # from a live kernel (src/dm/reply/captured.rs) for dm_reply; this
 # machine's mountinfo files; the committed journal and CLI seeds
-# (fuzz/seeds/). Needs no root: every image is a plain file.
+# (fuzz/seeds/); for ext4_image, mkfs images as sparse-device inputs
+# (tosparse.py keeps the superblock and descriptors); for holders, this
+# machine's /proc texts. Needs no root: every image is a plain file.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 corpus=$here/corpus
@@ -65,6 +67,65 @@ for f in /proc/self/mountinfo /proc/1/mountinfo; do
 done
 cp "$here"/seeds/journal/* "$corpus/journal/"
 cp "$here"/seeds/cli/* "$corpus/cli/"
+mkdir -p "$corpus"/{ext4_image,holders,journal_records,dm_input}
+
+# ext4_image: mkfs images as sparse-device inputs (superblock and group
+# descriptors only; tosparse.py), each layout the floor code branches on.
+sparse() {
+    local name=$1 mib=$2
+    shift 2
+    truncate -s "${mib}M" "$work/$name"
+    "$@" "$work/$name" >/dev/null 2>&1 \
+        && python3 "$here/tosparse.py" "$work/$name" "$corpus/ext4_image/$name"
+    rm -f "$work/$name"
+}
+sparse ext2 8 mkfs.ext2 -q -F
+sparse ext2-rev0 8 mkfs.ext2 -q -F -r 0
+sparse ext3 16 mkfs.ext3 -q -F
+sparse ext4 32 mkfs.ext4 -q -F
+sparse ext4-1k 64 mkfs.ext4 -q -F -b 1024
+sparse ext4-2k 96 mkfs.ext4 -q -F -b 2048
+sparse ext4-4k 600 mkfs.ext4 -q -F -b 4096
+sparse ext4-nocsum 32 mkfs.ext4 -q -F -O ^metadata_csum,^64bit
+sparse ext4-bigalloc 256 mkfs.ext4 -q -F -O bigalloc -C 16384
+sparse ext4-meta-bg 300 mkfs.ext4 -q -F -b 1024 -O meta_bg,^resize_inode
+sparse ext4-noflex 128 mkfs.ext4 -q -F -b 1024 -O ^flex_bg
+sparse ext4-sparse2 128 mkfs.ext4 -q -F -b 1024 -O sparse_super2
+sparse ext4-many-groups 512 mkfs.ext4 -q -F -b 1024 -g 1024 -N 4096
+
+# holders: the first byte picks the parser (see fuzz_targets/holders.rs).
+# shellcheck disable=SC2059  # the format is the byte itself
+pick() { { printf "\\x$(printf %02x "$1")"; cat; } >"$corpus/holders/$2"; }
+pick 0 stat </proc/self/stat
+printf '1234 (a) b (c)) S 1 1234 1234 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n' | pick 0 stat-paren
+pick 1 maps </proc/self/maps
+printf '7f0000000000-7f0000001000 r-xp 00000000 fd:00 1234  /usr/lib/libc.so.6 (deleted)\n' | pick 1 maps-deleted
+pick 2 mountinfo </proc/self/mountinfo
+pick 3 unix </proc/net/unix
+pick 4 cgroup </proc/self/cgroup
+printf '0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope\n' | pick 4 cgroup-user
+pick 5 swaps </proc/swaps
+printf 'Filename\tType\tSize\tUsed\tPriority\n/swap\\040file file 1048572 0 -2\n/dev/dm-1 partition 1048572 0 -3\n' | pick 5 swaps-two
+pick 6 meminfo </proc/meminfo
+printf 'my--vg-my--lv' | pick 7 lvm
+
+# journal_records: the committed journals, and a run job with a mount.
+cp "$here"/seeds/journal/* "$corpus/journal_records/"
+cat >"$corpus/journal_records/run-spec" <<'J'
+1795891940 idle enter.begin pid=513 size=42991616
+1795891940 idle job.spec kind=run device=/dev/vda1 e2fsck=/sbin/e2fsck resize2fs=/sbin/resize2fs lvm=/sbin/lvm confirm_ms=600000 grace_ms=5000 argc=3 arg0=/bin/sh arg1=-c arg2=echo%20hi%3dx
+1795891940 idle record.root source=/dev/vda1 fstype=ext4 dev=254:1 options=rw super=rw
+1795891940 idle record.mount path=/boot source=/dev/vda2 fstype=ext2 options=rw super=rw fsroot=/
+1795891940 idle record.slave path=/mnt
+1795891941 entered enter.end
+J
+
+# dm_input: a spec on the first line, then table text.
+printf '0 1024 linear /dev/vda 2048\n1024 512 linear 254:0 8192 # comment\n\n' >"$corpus/dm_input/linear"
+printf 'vg0-root\n0 4096 striped 2 128 /dev/vda 16384 /dev/vdb 16384\n' >"$corpus/dm_input/striped"
+printf 'crypt aes-xts-plain64 0123456789abcdef 0 /dev/vda 4096\n0 8192 crypt aes-xts-plain64 :64:logon:cryptsetup:1234 0 /dev/vda 4096 1 allow_discards\n' >"$corpus/dm_input/crypt"
+printf '254:0\n0 8192 zero\n' >"$corpus/dm_input/zero"
+
 for t in "$corpus"/*; do
     echo "seed: $(basename "$t"): $(find "$t" -type f | wc -l) files"
 done
