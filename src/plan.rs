@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::lift::enter;
+use crate::lift::{enter, stop, units};
 use crate::output;
 use crate::proc::holders::{self, Holder, Report, Target};
 use crate::proc::init::{self, Init};
@@ -117,7 +117,7 @@ pub fn release_action(h: &Holder, init: &Init) -> &'static str {
         }
     } else if h.is_self {
         "rootlift itself: runs from the tmpfs after enter"
-    } else if crate::lift::stop::keeps_network(&h.comm) {
+    } else if stop::keeps_network(&h.comm) {
         "SIGKILL only (its SIGTERM would take the network down), started again on return"
     } else if *init != Init::Systemd {
         "stopped by release: SIGTERM, then SIGKILL after the grace time"
@@ -128,16 +128,15 @@ pub fn release_action(h: &Holder, init: &Init) -> &'static str {
 
 /// What a lift does to a holder in a systemd unit (lift::units).
 fn systemd_unit_action(unit: &str, comm: &str) -> &'static str {
-    if unit == "ssh.service" || unit == "sshd.service" {
-        if crate::lift::kits::DAEMONS.contains(&comm) {
-            return "restarted from the tmpfs (sshd kit) before the confirm, back on return";
-        }
-    } else if unit.starts_with("user@") {
-        return "user manager: SIGKILL (systemctl kill), reset-failed; logind starts it at the next login";
-    } else if matches!(unit, "dbus.service" | "systemd-logind.service") {
-        return "stopped with systemctl before the PID 1 handoff, started again on return";
+    if units::restarts(unit, comm) {
+        "restarted from the tmpfs (sshd kit) before the confirm, back on return"
+    } else if units::is_user_manager(unit) {
+        "user manager: SIGKILL (systemctl kill), reset-failed; logind starts it at the next login"
+    } else if units::STOPPED_BEFORE_HANDOFF.contains(&unit) {
+        "stopped with systemctl before the PID 1 handoff, started again on return"
+    } else {
+        "stopped by release: SIGTERM, then SIGKILL after the grace time"
     }
-    "stopped by release: SIGTERM, then SIGKILL after the grace time"
 }
 
 /// The numbered steps `enter` would run for this plan.

@@ -27,8 +27,19 @@ pub fn lvm_config() -> &'static str {
 }
 
 const UDEV_DB: &str = "/run/udev/data";
-const LVM_CONFIG_UDEV: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=1 monitoring=0} devices{obtain_device_list_from_udev=0}";
-const LVM_CONFIG_NO_UDEV: &str = "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=0 monitoring=0} devices{obtain_device_list_from_udev=0}";
+
+/// The one lvm --config line, with `udev_rules` set to RULES.
+macro_rules! lvm_config_with_udev_rules {
+    ($rules:literal) => {
+        concat!(
+            "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=",
+            $rules,
+            " monitoring=0} devices{obtain_device_list_from_udev=0}"
+        )
+    };
+}
+const LVM_CONFIG_UDEV: &str = lvm_config_with_udev_rules!("1");
+const LVM_CONFIG_NO_UDEV: &str = lvm_config_with_udev_rules!("0");
 
 /// `bytes` rounded up to whole LVM extents of `extent` bytes (as lvm sizes
 /// an LV), refusing an extent size lvm would never report.
@@ -127,6 +138,18 @@ pub fn e2fsck_meaning(code: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lvm_config_lines_differ_only_in_udev_rules() {
+        assert_eq!(
+            LVM_CONFIG_UDEV,
+            "global{use_lvmpolld=0} activation{udev_sync=0 udev_rules=1 monitoring=0} devices{obtain_device_list_from_udev=0}"
+        );
+        assert_eq!(
+            LVM_CONFIG_NO_UDEV,
+            LVM_CONFIG_UDEV.replace("udev_rules=1", "udev_rules=0")
+        );
+    }
 
     #[test]
     fn e2fsck_codes_are_explained() {

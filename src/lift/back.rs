@@ -194,6 +194,6 @@ fn handoff_facts() -> Handoff {
         systemd: cycle
             .iter()
             .any(|e| e.event == "release.handoff" && e.get("init").as_deref() == Some("systemd")),
-        restarted: units::restarted_in_cycle(),
+        restarted: units::restarted_in(cycle),
     }
 }

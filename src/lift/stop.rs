@@ -15,7 +15,7 @@ use rustix::process::{Pid, Signal};
 
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage};
-use crate::proc::holders::Report;
+use crate::proc::holders::{Holder, Report};
 
 /// How long SIGKILLed processes may take to disappear.
 const KILL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,9 +38,13 @@ const NETWORK_DAEMONS: [&str; 8] = [
 pub fn stoppable(r: &Report) -> Vec<u32> {
     r.processes
         .iter()
-        .filter(|h| h.pid != 1 && !h.is_self)
+        .filter(|h| is_stoppable(h))
         .map(|h| h.pid)
         .collect()
+}
+
+fn is_stoppable(h: &Holder) -> bool {
+    h.pid != 1 && !h.is_self
 }
 
 /// Whether `comm` names a daemon that de-configures the network on SIGTERM.
@@ -52,12 +56,14 @@ pub fn keeps_network(comm: &str) -> bool {
 /// at once, the rest with SIGTERM, `grace`, SIGKILL. Fails when a process
 /// survives SIGKILL.
 pub fn stop_holders(j: &mut Journal, r: &Report, grace: Duration) -> Result<()> {
-    let pids = stoppable(r);
-    let (network, others): (Vec<u32>, Vec<u32>) = pids.iter().partition(|&&pid| {
-        r.processes
-            .iter()
-            .any(|h| h.pid == pid && keeps_network(&h.comm))
-    });
+    let (mut network, mut others) = (Vec::new(), Vec::new());
+    for h in r.processes.iter().filter(|h| is_stoppable(h)) {
+        if keeps_network(&h.comm) {
+            network.push(h.pid);
+        } else {
+            others.push(h.pid);
+        }
+    }
     if !network.is_empty() {
         j.log(
             &Stage::Entered,
@@ -83,7 +89,7 @@ pub fn stop_holders(j: &mut Journal, r: &Report, grace: Duration) -> Result<()> 
         )?;
         signal_all(&left, Signal::KILL);
     }
-    let left: Vec<u32> = wait_gone(&pids, KILL_TIMEOUT);
+    let left = wait_gone(&stoppable(r), KILL_TIMEOUT);
     if left.is_empty() {
         return Ok(());
     }

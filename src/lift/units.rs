@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{OLDROOT, kits, systemctl};
 use crate::error::Result;
-use crate::journal::{self, Journal, Stage, escape};
+use crate::journal::{self, Entry, Journal, Stage, escape};
 use crate::proc::holders::{self, Access, Report, Target};
 use crate::proc::init::{self, Init};
 
@@ -42,14 +42,10 @@ pub fn restart_brought(j: &mut Journal, report: &Report) -> Result<()> {
             continue;
         };
         let brought = h.access.iter().any(|a| match a {
-            Access::Exe(p) => is_brought_daemon(p),
+            Access::Exe(p) => restarts(unit, program_name(p)) && in_tmpfs(p),
             _ => false,
         });
-        if brought
-            && unit.ends_with(".service")
-            && !units.contains(&unit)
-            && !done.iter().any(|d| d == unit)
-        {
+        if brought && !units.contains(&unit) && !done.iter().any(|d| d == unit) {
             units.push(unit);
         }
     }
@@ -66,24 +62,43 @@ pub fn restart_brought(j: &mut Journal, report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Whether `exe` (a path under /oldroot) is one of the kits' daemons and
-/// its copy is in the tmpfs.
-fn is_brought_daemon(exe: &Path) -> bool {
-    let is_daemon = exe
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| kits::DAEMONS.contains(&n));
-    is_daemon
-        && exe
-            .strip_prefix(OLDROOT)
-            .is_ok_and(|rel| Path::new("/").join(rel).is_file())
+/// Whether a lift restarts `unit`, whose main program is `program`, into
+/// the tmpfs: a service running one of the kits' daemons. `plan` and
+/// release both ask this.
+pub fn restarts(unit: &str, program: &str) -> bool {
+    unit.ends_with(".service") && kits::DAEMONS.contains(&program)
+}
+
+/// Whether `unit` is a user manager, killed before the handoff.
+pub fn is_user_manager(unit: &str) -> bool {
+    unit.starts_with("user@") && unit.ends_with(".service")
+}
+
+/// The units stopped with systemctl before PID 1 is handed off, besides
+/// the user managers.
+pub const STOPPED_BEFORE_HANDOFF: [&str; 3] =
+    ["dbus.socket", "dbus.service", "systemd-logind.service"];
+
+fn program_name(exe: &Path) -> &str {
+    exe.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Whether `exe` (a path under /oldroot) has its copy in the tmpfs.
+fn in_tmpfs(exe: &Path) -> bool {
+    exe.strip_prefix(OLDROOT)
+        .is_ok_and(|rel| Path::new("/").join(rel).is_file())
 }
 
 /// The units this lift (the journal's current cycle) restarted into the
 /// tmpfs.
 pub fn restarted_in_cycle() -> Vec<String> {
     let entries = journal::read().ok().flatten().unwrap_or_default();
-    journal::current_cycle(&entries)
+    restarted_in(journal::current_cycle(&entries))
+}
+
+/// The units `cycle` (one lift's journal entries) restarted into the tmpfs.
+pub fn restarted_in(cycle: &[Entry]) -> Vec<String> {
+    cycle
         .iter()
         .filter(|e| e.event == RESTARTED)
         .filter_map(|e| e.get("unit"))
@@ -112,9 +127,9 @@ pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
         &["kill", "--signal=SIGKILL", USER_MANAGERS],
         &[
             "stop",
-            "dbus.socket",
-            "dbus.service",
-            "systemd-logind.service",
+            STOPPED_BEFORE_HANDOFF[0],
+            STOPPED_BEFORE_HANDOFF[1],
+            STOPPED_BEFORE_HANDOFF[2],
             USER_MANAGERS,
         ],
         &["reset-failed", USER_MANAGERS],
