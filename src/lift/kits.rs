@@ -1,5 +1,5 @@
 //! What a lift brings besides rootlift, chosen from the running system
-//! (SPEC.md enter 4; notes/pid1-handoff.md):
+//! (enter 4 of docs/design.md; docs/pid1.md):
 //!
 //! - the systemd kit: `systemctl`, so release can restart the units whose
 //!   programs were brought and stop dbus and logind before the handoff;
@@ -58,6 +58,16 @@ const SSH_FILES: [&str; 15] = [
 ];
 /// Directories copied whole (regular files only, a few levels deep).
 const SSH_DIRS: [&str; 3] = ["/etc/ssh", "/etc/pam.d", "/etc/security"];
+
+/// What a lift brings on this host besides what the job asks for: the
+/// sshd kit when `with_sshd`, and systemctl when systemd is PID 1.
+pub fn for_host(with_sshd: bool) -> Result<Kit> {
+    let mut kit = if with_sshd { sshd()? } else { Kit::default() };
+    if crate::proc::init::detect(Path::new("/")) == crate::proc::init::Init::Systemd {
+        kit.extend(systemd());
+    }
+    Ok(kit)
+}
 
 /// `systemctl`, when this host has one.
 pub fn systemd() -> Kit {
