@@ -35,7 +35,7 @@ fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
         Event::JobStep,
         Detail::new().with("step", name).then(detail),
     )?;
-    crate::lift::checkpoint(name)
+    crate::lift::checkpoint("job", name)
 }
 
 /// e2fsck -f -y: 0 (clean) and 1 or 2 (errors corrected) let the job go

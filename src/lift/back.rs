@@ -121,7 +121,7 @@ fn steps(
             Event::ReturnStep,
             Detail::new().with("step", step),
         )
-        .and_then(|()| checkpoint(step))
+        .and_then(|()| checkpoint("return", step))
         .map_err(at(step))
     };
     let table = ops.mounts().map_err(at("mountinfo"))?;

@@ -356,7 +356,7 @@ fn steps(
             Step::Move(api) if mountinfo::at(mounts, api).is_none() => continue,
             Step::Move(api) => ops.move_mount(&format!("{OLDROOT}{api}"), api),
         };
-        done.and_then(|()| checkpoint(step.name()))
+        done.and_then(|()| checkpoint("enter", step.name()))
             .and_then(|()| {
                 j.log(
                     &Stage::Idle,

@@ -67,21 +67,23 @@ pub fn is_lifted(mounts: &[Mount]) -> bool {
 }
 
 /// Fault injection for the root-tier tests, after each journaled step of
-/// enter, release, a job and return: in debug builds only,
-/// `ROOTLIFT_TEST_FAIL_AT=<step>` makes that step fail after it ran, and
-/// `ROOTLIFT_TEST_KILL_AT=<step>` SIGKILLs this process there, so the way
-/// back is tested from every point. Release builds never read them.
-pub fn checkpoint(step: &str) -> Result<()> {
+/// enter, release, a job and return (`SEQUENCE:STEP`, e.g. `enter:pivot`,
+/// `job:resize2fs`): in debug builds only, `ROOTLIFT_TEST_FAIL_AT=` makes
+/// that step fail after it ran, and `ROOTLIFT_TEST_KILL_AT=` SIGKILLs this
+/// process there, so the way back is tested from every point. Release
+/// builds never read them.
+pub fn checkpoint(sequence: &str, step: &str) -> Result<()> {
     if !cfg!(debug_assertions) {
         return Ok(());
     }
-    if std::env::var("ROOTLIFT_TEST_KILL_AT").is_ok_and(|s| s == step) {
+    let here = |v: String| v.split_once(':') == Some((sequence, step));
+    if std::env::var("ROOTLIFT_TEST_KILL_AT").is_ok_and(here) {
         let _ =
             rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     }
-    if std::env::var("ROOTLIFT_TEST_FAIL_AT").is_ok_and(|s| s == step) {
+    if std::env::var("ROOTLIFT_TEST_FAIL_AT").is_ok_and(here) {
         return Err(crate::error::Error::Failed(format!(
-            "{step}: failure injected by ROOTLIFT_TEST_FAIL_AT"
+            "{sequence}:{step}: failure injected by ROOTLIFT_TEST_FAIL_AT"
         )));
     }
     Ok(())

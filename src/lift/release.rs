@@ -122,30 +122,30 @@ fn steps(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()>
     refusals(&fates, opts)?;
     let facts = Live { prefix: OLDROOT };
     mounts::check_restorable(&Kernel, rec, &facts, opts.drop_unrestorable)?;
-    checkpoint(STEPS[0])?;
+    checkpoint("release", STEPS[0])?;
 
     // release 2: PID 1, never killed: handed off to the stub when it pins
     // the old root.
     if fates.iter().any(|(h, _)| h.pid == 1) {
         handoff_pid1(j, &init, &report)?;
     }
-    checkpoint(STEPS[1])?;
+    checkpoint("release", STEPS[1])?;
 
     // release 3: the rest, by their fate: SIGKILL for the network daemons,
     // SIGTERM, grace, SIGKILL for the others. Never PID 1, never rootlift,
     // never kernel threads (the scan skips those).
     let report = holders::scan(&target)?;
     stop::stop_holders(j, &report, &init, opts.grace)?;
-    checkpoint(STEPS[2])?;
+    checkpoint("release", STEPS[2])?;
 
     // release 4: the mounts below the old root parked or unmounted, then
     // the old root itself.
     mounts::release(&mut Kernel, j, rec, &facts)?;
-    checkpoint(STEPS[3])?;
+    checkpoint("release", STEPS[3])?;
 
     // release 5: the kernel's word that nothing holds the device.
     prove_free(j, &rec.root, &mut Kernel)?;
-    checkpoint(STEPS[4])
+    checkpoint("release", STEPS[4])
 }
 
 /// What release cannot or may not do, as a refusal: PID 1 that cannot be
