@@ -46,6 +46,26 @@ pub struct LoopInfo64 {
     pub lo_init: [u64; 2],
 }
 
+impl LoopInfo64 {
+    pub fn zeroed() -> LoopInfo64 {
+        LoopInfo64 {
+            lo_device: 0,
+            lo_inode: 0,
+            lo_rdevice: 0,
+            lo_offset: 0,
+            lo_sizelimit: 0,
+            lo_number: 0,
+            lo_encrypt_type: 0,
+            lo_encrypt_key_size: 0,
+            lo_flags: 0,
+            lo_file_name: [0; 64],
+            lo_crypt_name: [0; 64],
+            lo_encrypt_key: [0; 32],
+            lo_init: [0; 2],
+        }
+    }
+}
+
 /// `struct loop_config`, the argument of LOOP_CONFIGURE.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -72,10 +92,14 @@ const_assert_eq!(std::mem::offset_of!(LoopInfo64, lo_file_name), 0x38);
 const_assert_eq!(std::mem::offset_of!(LoopConfig, info), 0x8);
 const_assert!(LOOP_CONFIGURE == linux_raw_sys::loop_device::LOOP_CONFIGURE);
 const_assert!(LOOP_CLR_FD == linux_raw_sys::loop_device::LOOP_CLR_FD);
+const_assert!(LOOP_CTL_GET_FREE == linux_raw_sys::loop_device::LOOP_CTL_GET_FREE);
+const_assert!(LOOP_GET_STATUS64 == linux_raw_sys::loop_device::LOOP_GET_STATUS64);
 
 /// The loop ioctls are plain numbers, not _IOW-encoded (0x4C is 'L').
 pub const LOOP_CLR_FD: u32 = 0x4C01;
 pub const LOOP_CONFIGURE: u32 = 0x4C0A;
+pub const LOOP_CTL_GET_FREE: u32 = 0x4C82;
+pub const LOOP_GET_STATUS64: u32 = 0x4C05;
 
 const LO_FLAGS_READ_ONLY: u32 = 1;
 const LO_FLAGS_AUTOCLEAR: u32 = 4;
@@ -118,6 +142,18 @@ pub fn setup_of(device: &str) -> Option<LoopSetup> {
     })
 }
 
+/// The (major, minor) of the filesystem holding loop device `device`'s
+/// backing file (LOOP_GET_STATUS64 `lo_device`), even when its path cannot
+/// be reached from here; `None` when it is not a bound loop device.
+pub fn backing_dev(device: &str) -> Option<(u32, u32)> {
+    let fd = openat(CWD, device, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let info = crate::sys::loop_get_status64(&fd).ok()?;
+    Some((
+        rustix::fs::major(info.lo_device),
+        rustix::fs::minor(info.lo_device),
+    ))
+}
+
 /// The LOOP_CONFIGURE argument for `setup`, given the backing file's fd.
 pub fn config_for(setup: &LoopSetup, fd: u32) -> LoopConfig {
     let mut flags = 0;
@@ -158,19 +194,51 @@ pub fn config_for(setup: &LoopSetup, fd: u32) -> LoopConfig {
     }
 }
 
-/// Attaches `setup.backing` to `setup.device` as recorded; a device
-/// already bound to that file is left as it is.
-pub fn attach(setup: &LoopSetup) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    if let Some(now) = setup_of(&setup.device) {
-        if now.backing == setup.backing {
-            return Ok(());
+/// A loop device as attached, held open: with autoclear set, the kernel
+/// detaches it at its last close, so it is kept open until whatever uses
+/// it (a mount) has opened it too.
+pub struct Attached {
+    pub device: String,
+    pub held: Option<std::os::fd::OwnedFd>,
+}
+
+/// Attaches `setup.backing` as recorded, to `setup.device` when it is
+/// free (or already bound to that file), else to a free loop device
+/// (/dev/loop-control LOOP_CTL_GET_FREE).
+pub fn attach(setup: &LoopSetup) -> Result<Attached> {
+    let device = match setup_of(&setup.device) {
+        Some(now) if now.backing == setup.backing => {
+            return Ok(Attached {
+                device: setup.device.clone(),
+                held: None,
+            });
         }
-        return Err(Error::Failed(format!(
-            "{} is bound to {}, not {}",
-            setup.device, now.backing, setup.backing
-        )));
-    }
+        Some(_) => free_device()?,
+        None => setup.device.clone(),
+    };
+    let held = configure(&device, setup)?;
+    Ok(Attached {
+        device,
+        held: Some(held),
+    })
+}
+
+/// A free loop device (loop(4): LOOP_CTL_GET_FREE on /dev/loop-control).
+fn free_device() -> Result<String> {
+    let ctl = openat(
+        CWD,
+        "/dev/loop-control",
+        OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::sys("open", "/dev/loop-control", e))?;
+    let n = crate::sys::loop_ctl_get_free(&ctl)
+        .map_err(|e| Error::sys("ioctl(LOOP_CTL_GET_FREE)", "/dev/loop-control", e))?;
+    Ok(format!("/dev/loop{n}"))
+}
+
+fn configure(device: &str, setup: &LoopSetup) -> Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsRawFd;
     let access = if setup.read_only {
         OFlags::RDONLY
     } else {
@@ -183,16 +251,12 @@ pub fn attach(setup: &LoopSetup) -> Result<()> {
         Mode::empty(),
     )
     .map_err(|e| Error::sys("open", &setup.backing, e))?;
-    let dev = openat(
-        CWD,
-        setup.device.as_str(),
-        OFlags::RDWR | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| Error::sys("open", &setup.device, e))?;
+    let dev = openat(CWD, device, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
+        .map_err(|e| Error::sys("open", device, e))?;
     let fd = u32::try_from(file.as_raw_fd()).map_err(|_| Error::Failed("bad fd".into()))?;
     crate::sys::loop_configure(&dev, &config_for(setup, fd))
-        .map_err(|e| Error::sys("ioctl(LOOP_CONFIGURE)", &setup.device, e))
+        .map_err(|e| Error::sys("ioctl(LOOP_CONFIGURE)", device, e))?;
+    Ok(dev)
 }
 
 /// Detaches `device` (LOOP_CLR_FD). Already unbound is fine; a device

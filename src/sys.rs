@@ -165,7 +165,8 @@ pub fn loop_configure(
 struct NoArgIoctl(Opcode);
 
 // SAFETY: as_ptr() passes a null pointer that the commands built with this
-// type (LOOP_CLR_FD) never read; the output is the raw return value.
+// type (LOOP_CLR_FD, LOOP_CTL_GET_FREE) never read; the output is the raw
+// return value.
 unsafe impl Ioctl for NoArgIoctl {
     type Output = IoctlOutput;
     const IS_MUTATING: bool = false;
@@ -192,6 +193,16 @@ pub fn loop_clr_fd(dev: impl rustix::fd::AsFd) -> Result<(), Errno> {
     // SAFETY: LOOP_CLR_FD ignores its argument (lo_ioctl() calls
     // loop_clr_fd(lo) without touching arg); no memory is passed.
     unsafe { rustix::ioctl::ioctl(dev, ioctl) }.map(|_| ())
+}
+
+/// LOOP_CTL_GET_FREE on /dev/loop-control: the number of a free loop
+/// device (allocated when none is).
+pub fn loop_ctl_get_free(ctl: impl rustix::fd::AsFd) -> Result<u32, Errno> {
+    let ioctl = NoArgIoctl(crate::loopdev::LOOP_CTL_GET_FREE as Opcode);
+    // SAFETY: LOOP_CTL_GET_FREE takes no argument (loop_control_ioctl()
+    // ignores parm for it) and answers in the return value.
+    let n = unsafe { rustix::ioctl::ioctl(ctl, ioctl) }?;
+    u32::try_from(n).map_err(|_| Errno::INVAL)
 }
 
 unsafe extern "C" {
@@ -237,4 +248,29 @@ pub fn swapoff_path(path: &str) -> Result<(), Errno> {
     } else {
         Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO))
     }
+}
+
+/// LOOP_GET_STATUS64 on an open loop device: its `struct loop_info64`,
+/// whose `lo_device` is the device number of the backing file's
+/// filesystem (what decides whether the loop depends on the root).
+pub fn loop_get_status64(dev: impl rustix::fd::AsFd) -> Result<crate::loopdev::LoopInfo64, Errno> {
+    let mut info = crate::loopdev::LoopInfo64::zeroed();
+    // SAFETY: LoopInfo64 is `struct loop_info64` verbatim (size 232 and
+    // offsets asserted in loopdev); loop_get_status64() copy_to_user()s
+    // exactly that size into the buffer, which is exclusively borrowed as
+    // bytes for the whole call and reads nothing from it.
+    let buf = unsafe {
+        core::slice::from_raw_parts_mut(
+            core::ptr::from_mut(&mut info).cast::<u8>(),
+            size_of::<crate::loopdev::LoopInfo64>(),
+        )
+    };
+    let ioctl = BufferIoctl {
+        opcode: crate::loopdev::LOOP_GET_STATUS64 as Opcode,
+        buf,
+    };
+    // SAFETY: as above: the kernel writes at most size_of::<LoopInfo64>()
+    // bytes through the pointer BufferIoctl passes.
+    unsafe { rustix::ioctl::ioctl(dev, ioctl) }?;
+    Ok(info)
 }

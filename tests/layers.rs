@@ -23,7 +23,10 @@ fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
         out.push(path.to_owned());
         return;
     }
-    for e in std::fs::read_dir(path).expect("read a source directory").flatten() {
+    for e in std::fs::read_dir(path)
+        .expect("read a source directory")
+        .flatten()
+    {
         rust_files(&e.path(), out);
     }
 }

@@ -21,6 +21,9 @@ pub trait Facts {
     fn dev_of(&self, path: &str) -> Option<(u32, u32)>;
     /// How loop device `device` is set up, when it is one.
     fn loop_setup(&self, device: &str) -> Option<LoopSetup>;
+    /// The (major, minor) of the filesystem its backing file is on, when
+    /// `device` is a bound loop device.
+    fn loop_backing_dev(&self, device: &str) -> Option<(u32, u32)>;
     /// Whether block device major:minor is stacked on the root device
     /// (sysfs `slaves`, recursively).
     fn stacked_on(&self, dev: (u32, u32), root: (u32, u32)) -> bool;
@@ -58,23 +61,19 @@ pub fn class_of(m: &Mount, root: &RootRecord, facts: &dyn Facts) -> Class {
                 .into(),
         };
     }
-    if let Some(setup) = facts.loop_setup(&m.source) {
-        return match facts.dev_of(&setup.backing) {
-            Some(dev) if dev == root_dev => Class::Loop(setup),
-            Some(_) => Class::Independent,
+    if let Some(backing) = facts.loop_backing_dev(&m.source) {
+        if backing != root_dev {
+            return Class::Independent;
+        }
+        // On the root: it must be attached again, as it was.
+        return match facts.loop_setup(&m.source) {
+            Some(setup) => Class::Loop(setup),
             None => Class::Unrestorable {
-                why: format!("the backing file {} cannot be found", setup.backing),
+                why: format!(
+                    "{}: its backing file on the root cannot be attached again (deleted?)",
+                    m.source
+                ),
             },
-        };
-    }
-    if m.source.starts_with("/dev/loop") {
-        // A loop device whose setup cannot be read again (an unlinked
-        // backing file): it could not be attached the same way.
-        return Class::Unrestorable {
-            why: format!(
-                "{} has no backing file that can be attached again",
-                m.source
-            ),
         };
     }
     if m.major != 0 && facts.stacked_on((m.major, m.minor), root_dev) {
@@ -243,6 +242,10 @@ impl Facts for Live<'_> {
         Some(s)
     }
 
+    fn loop_backing_dev(&self, device: &str) -> Option<(u32, u32)> {
+        crate::loopdev::backing_dev(device)
+    }
+
     fn stacked_on(&self, dev: (u32, u32), root: (u32, u32)) -> bool {
         crate::sysfs::block::stacked_on(dev, root)
     }
@@ -282,6 +285,13 @@ mod tests {
                 direct_io: false,
                 block_size: 512,
             })
+        }
+        fn loop_backing_dev(&self, device: &str) -> Option<(u32, u32)> {
+            match device {
+                "/dev/loop0" | "/dev/loop2" => Some((252, 0)),
+                "/dev/loop1" => Some((252, 1)),
+                _ => None,
+            }
         }
         fn stacked_on(&self, dev: (u32, u32), _root: (u32, u32)) -> bool {
             dev == (252, 9)

@@ -151,6 +151,12 @@ pub fn release(
     rec: &mut Record,
     facts: &dyn Facts,
 ) -> Result<()> {
+    // Fault injection counts the steps below: `release-mount:N`.
+    let mut done = 0u32;
+    let mut step_done = || {
+        done += 1;
+        super::checkpoint("release-mount", &done.to_string())
+    };
     // swapoff(2) first: it may need RAM it cannot have (ENOMEM), and then
     // nothing below has been touched yet.
     for s in rec.swaps.iter().filter(|s| s.on_root) {
@@ -161,6 +167,7 @@ pub fn release(
             Detail::new().with("path", &s.path),
         )?;
         ops.swapoff(&at)?;
+        step_done()?;
     }
 
     let table = ops.mounts()?;
@@ -196,6 +203,7 @@ pub fn release(
                 // mount(2) MS_MOVE: EINVAL if the mount or its parent were
                 // shared; enter made the whole tree private.
                 ops.move_mount(&m.mount_point, &at)?;
+                step_done()?;
             }
             Action::Unmount { lost } => {
                 j.log(
@@ -211,6 +219,7 @@ pub fn release(
                 if let Class::Loop(setup) = &class {
                     ops.loop_detach(&setup.device)?;
                 }
+                step_done()?;
             }
         }
     }
@@ -427,9 +436,11 @@ fn recreate(ops: &mut dyn Ops, m: &MountRecord) -> Result<()> {
             ops.remount_bind(&m.path, flags)
         }
         Class::Loop(setup) => {
-            ops.loop_attach(setup)?;
+            // Held open until the mount has it (an autoclear device would
+            // be detached at our last close).
+            let attached = ops.loop_attach(setup)?;
             let (sflags, data) = split_options(&m.super_options);
-            ops.mount_fs(&setup.device, &m.path, &m.fstype, flags | sflags, &data)
+            ops.mount_fs(&attached.device, &m.path, &m.fstype, flags | sflags, &data)
         }
         Class::Overlay => {
             let (sflags, data) = split_options(&m.super_options);

@@ -59,6 +59,9 @@ impl classify::Facts for Facts {
             block_size: 512,
         })
     }
+    fn loop_backing_dev(&self, device: &str) -> Option<(u32, u32)> {
+        (device == "/dev/loop0").then_some((252, 0))
+    }
     fn stacked_on(&self, _dev: (u32, u32), _root: (u32, u32)) -> bool {
         false
     }

@@ -377,10 +377,13 @@ impl Ops for Fake {
         Ok(())
     }
 
-    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<()> {
+    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<crate::loopdev::Attached> {
         self.log("loop-attach", format!("{} {}", setup.device, setup.backing))?;
         self.loops.push(setup.device.clone());
-        Ok(())
+        Ok(crate::loopdev::Attached {
+            device: setup.device.clone(),
+            held: None,
+        })
     }
 
     fn swapoff(&mut self, path: &str) -> Result<()> {

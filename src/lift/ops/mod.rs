@@ -56,7 +56,9 @@ pub trait Ops {
     /// mknod(2) in the tmpfs).
     fn root_node(&mut self, root: &crate::lift::record::RootRecord) -> Result<String>;
     fn loop_detach(&mut self, device: &str) -> Result<()>;
-    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<()>;
+    /// Attaches as recorded; returns the loop device used (the recorded one
+    /// unless something else took it meanwhile), held open until dropped.
+    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<crate::loopdev::Attached>;
     fn swapoff(&mut self, path: &str) -> Result<()>;
     fn swapon(&mut self, path: &str, priority: Option<i32>) -> Result<()>;
 }
@@ -146,7 +148,7 @@ impl Ops for Kernel {
         crate::loopdev::detach(device)
     }
 
-    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<()> {
+    fn loop_attach(&mut self, setup: &LoopSetup) -> Result<crate::loopdev::Attached> {
         crate::loopdev::attach(setup)
     }
 
