@@ -86,3 +86,32 @@ fn a_failed_repair_is_read_from_the_journal_until_a_check_is_clean() {
     let lvm = "4.000 job job.exec argv=/sbin/lvm%20lvreduce\n5.000 job job.exit program=/sbin/lvm code=5\n";
     assert_eq!(read(format!("{head}{}{}{lvm}", exec("-y"), exit(0))), None);
 }
+
+#[test]
+fn an_abort_stops_the_job_before_its_next_step() {
+    let dir = std::env::temp_dir().join(format!("rootlift-abort-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal");
+    std::fs::write(&path, "1.000 idle enter.begin pid=1\n").unwrap();
+    let mut j = Journal::for_test(&path);
+    step(&mut j, "e2fsck", Detail::new()).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"2.000 job job.abort pid=9\n"))
+        .unwrap();
+    let e = step(&mut j, "resize2fs", Detail::new().with("blocks", 10)).unwrap_err();
+    assert!(matches!(e, Error::Aborted(_)), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "aborted: 'rootlift abort' before the resize2fs step"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("job.step step=e2fsck"), "{text}");
+    assert!(
+        !text.contains("step=resize2fs"),
+        "the aborted step is not begun: {text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
