@@ -1,5 +1,5 @@
 //! The one error type of rootlift and its mapping onto the exit codes of
-//! SPEC.md: 0 ok, 1 operation failed, 2 usage error, 3 refused by a safety
+//! docs/commands.md: 0 ok, 1 operation failed, 2 usage error, 3 refused by a safety
 //! check (nothing was changed).
 //!
 //! Messages are lower-case and name the call that failed, the path it was

@@ -1,5 +1,5 @@
-//! The init stub: rootlift as PID 1 while the old root is released (SPEC.md
-//! release 2; the facts are in notes/pid1-handoff.md).
+//! The init stub: rootlift as PID 1 while the old root is released (docs/design.md,
+//! release 2; the facts are in docs/pid1.md).
 //!
 //! systemd, sent SIGTERM after the pivot, serializes its state and execs
 //! `/lib/systemd/systemd --system --deserialize=N`, which in the tmpfs is

@@ -1,4 +1,4 @@
-//! The command line, as SPEC.md's "Command surface (contract)" defines it.
+//! The command line, as docs/commands.md defines it.
 //!
 //! Parsing is pure: [`parse`] takes the arguments after the program name and
 //! returns a [`Command`] or a usage error (exit 2). Nothing here touches the

@@ -1,5 +1,5 @@
 //! `rootlift grow [SIZE|max] [PATH]`: resize the mounted filesystem holding
-//! PATH (default `/`) online, without a lift (SPEC.md "Jobs").
+//! PATH (default `/`) online, without a lift (docs/commands.md, "Jobs").
 //!
 //! - ext2/3/4: `EXT4_IOC_RESIZE_FS` (Documentation/admin-guide/ext4.rst,
 //!   "Ioctls"; what resize2fs(8) does for a mounted filesystem). Grows

@@ -1,4 +1,4 @@
-//! The journal, `/run/rootlift/journal` (SPEC.md, "The journal"): append-only
+//! The journal, `/run/rootlift/journal` (docs/design.md, "The journal"): append-only
 //! text, one line per step event, `<unix-time> <stage> <event> <detail>`
 //! (the time in seconds, with milliseconds after a dot),
 //! fsync'd after every line and copied into the kernel log through
@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 pub const DIR: &str = "/run/rootlift";
 pub const PATH: &str = "/run/rootlift/journal";
 
-/// Where a lift stands (SPEC.md: idle → entered → released → job →
+/// Where a lift stands (docs/design.md: idle → entered → released → job →
 /// returning → returned, plus failed:<step>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
