@@ -59,6 +59,10 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::InternalEntered => job::worker::entered(),
         Command::InternalWorker => job::worker::worker(),
         Command::InternalSpawn { cgroup, argv } => lift::resume::internal_spawn(&cgroup, &argv),
+        Command::InternalKeeper { fds } => lift::sshd::keeper(&fds),
+        Command::InternalHandback { keeper, fds, argv } => {
+            lift::sshd::handback(&keeper, &fds, &argv)
+        }
         Command::Shrink { size, device, job } => job::live::shrink(size, device.as_deref(), &job),
         Command::Fsck { job } => job::live::fsck(&job),
         Command::Run { job, argv } => job::live::run(&job, &argv),

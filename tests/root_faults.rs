@@ -111,8 +111,7 @@ echo "== timed-out"; $B grep -E 'job.aborted' /run/rootlift/journal | $B tail -n
             assert!(size.contains("16384"), "{step}: {size}");
             let last_exit = journal
                 .lines()
-                .filter(|l| l.contains("job.exit program=/usr/sbin/e2fsck"))
-                .last()
+                .rfind(|l| l.contains("job.exit program=/usr/sbin/e2fsck"))
                 .unwrap_or("");
             assert!(last_exit.ends_with("code=0"), "{step}: {journal}");
         }

@@ -94,12 +94,23 @@ pub enum Command {
         cgroup: String,
         argv: Vec<OsString>,
     },
+    /// See [`INTERNAL_KEEPER`]: serve the inherited listening FDS.
+    InternalKeeper {
+        fds: Vec<String>,
+    },
+    /// See [`INTERNAL_HANDBACK`]: take KEEPER's FDS, exec ARGV with them.
+    InternalHandback {
+        keeper: String,
+        fds: String,
+        argv: Vec<OsString>,
+    },
 }
 
 pub use crate::job::worker::INTERNAL_WORKER;
 pub use crate::lift::INTERNAL_ENTERED;
 pub use crate::lift::release::DEFAULT_GRACE;
 pub use crate::lift::resume::INTERNAL_SPAWN;
+pub use crate::lift::sshd::{INTERNAL_HANDBACK, INTERNAL_KEEPER};
 
 impl Command {
     /// The subcommand's name as the user types it.
@@ -127,6 +138,8 @@ impl Command {
             Command::InternalEntered => INTERNAL_ENTERED,
             Command::InternalWorker => INTERNAL_WORKER,
             Command::InternalSpawn { .. } => INTERNAL_SPAWN,
+            Command::InternalKeeper { .. } => INTERNAL_KEEPER,
+            Command::InternalHandback { .. } => INTERNAL_HANDBACK,
         }
     }
 }
@@ -172,6 +185,14 @@ where
         INTERNAL_ENTERED => no_args(&mut p, INTERNAL_ENTERED, Command::InternalEntered)?,
         INTERNAL_WORKER => no_args(&mut p, INTERNAL_WORKER, Command::InternalWorker)?,
         INTERNAL_SPAWN => parse_internal_spawn(&mut p)?,
+        INTERNAL_KEEPER => Command::InternalKeeper {
+            fds: p
+                .raw_args()
+                .map_err(usage)?
+                .map(string)
+                .collect::<Result<_>>()?,
+        },
+        INTERNAL_HANDBACK => parse_internal_handback(&mut p)?,
         other => {
             return Err(Error::Usage(format!(
                 "unknown command '{other}' (see rootlift --help)"
@@ -449,6 +470,22 @@ fn parse_release(p: &mut lexopt::Parser) -> Result<Command> {
         grace,
         drop_unrestorable,
     })
+}
+
+/// `internal-ssh-handback KEEPER FDS -- ARGV...` (not for users).
+fn parse_internal_handback(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut words = p.raw_args().map_err(usage)?;
+    let bad = || usage("internal-ssh-handback needs KEEPER FDS -- ARGV");
+    let keeper = string(words.next().ok_or_else(bad)?)?;
+    let fds = string(words.next().ok_or_else(bad)?)?;
+    if words.next().is_none_or(|w| w != "--") {
+        return Err(bad());
+    }
+    let argv: Vec<OsString> = words.collect();
+    if argv.is_empty() {
+        return Err(bad());
+    }
+    Ok(Command::InternalHandback { keeper, fds, argv })
 }
 
 /// `internal-spawn CGROUP -- ARGV...` (not for users).

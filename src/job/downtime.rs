@@ -57,9 +57,7 @@ pub fn table(cycle: &[Entry]) -> Vec<Down> {
             continue;
         };
         match e.event {
-            Event::ReleaseStopped | Event::ReleaseRestarted
-                if !out.iter().any(|d| d.unit == unit) =>
-            {
+            Event::ReleaseStopped if !out.iter().any(|d| d.unit == unit) => {
                 out.push(Down {
                     unit,
                     down_ms: e.ms,
@@ -87,7 +85,7 @@ mod tests {
     fn each_unit_is_down_from_its_first_stop_to_its_first_up() {
         let text = "\
 100.000 idle enter.begin pid=1
-101.500 entered release.restarted unit=ssh.service
+101.500 entered release.stopped pid=5 comm=sshd unit=ssh.service back=none served_by=keeper
 102.000 entered release.stopped unit=dbus.service back=unit name=dbus.service
 102.250 entered release.stopped pid=7 comm=cron unit=cron.service back=unit name=cron.service
 102.300 entered release.stopped pid=8 comm=cron unit=cron.service back=unit name=cron.service

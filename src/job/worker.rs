@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Detail, Event, Journal, Stage};
 use crate::lift::record::{self, Record};
 use crate::lift::release::{self, ReleaseOptions};
-use crate::lift::{SELF_IN_TMPFS, back, units};
+use crate::lift::{SELF_IN_TMPFS, back};
 use crate::output;
 
 /// The worker's stdout and stderr: the output of e2fsck, resize2fs, lvm.
@@ -153,8 +153,10 @@ fn abort_and_return(j: &mut Journal, rec: &Record, why: &'static str, text: &str
 /// Dead-man timer, release, the job, return. Every path out of here after
 /// `entered` returns the system.
 fn run(j: &mut Journal, rec: &mut Record, spec: &JobSpec) -> Result<()> {
-    // The tmpfs sshd first, so that the confirm comes from a login to it.
-    if let Err(e) = units::restart_brought_now(j) {
+    // The way in first (sshd's sockets kept, served from the tmpfs), so
+    // that the confirm comes from a login through it.
+    let init = crate::proc::init::detect(std::path::Path::new("/"));
+    if let Err(e) = crate::lift::sshd::keep_logins(j, &init) {
         back::return_system(j, rec, &mut super::offline::before_remount)?;
         return Err(e);
     }

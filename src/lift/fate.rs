@@ -35,8 +35,8 @@ pub enum Fate {
     /// A root-storage daemon (argv[0] starting with `@`, started from the
     /// initramfs): never killed; release refuses while it holds the root.
     Storage,
-    /// A unit running a daemon of the sshd kit: restarted from the tmpfs
-    /// before the confirm, back onto the real root on return.
+    /// sshd: its listening sockets are kept by rootlift's keeper and
+    /// served from the tmpfs (lift::sshd); the old processes stop.
     KitDaemon,
     /// `user@UID.service`: SIGKILL through systemd, reset-failed.
     UserManager,
@@ -55,8 +55,9 @@ pub fn keeps_network(comm: &str) -> bool {
 }
 
 /// The fate of `h` under `init`; `argv0` is its /proc/PID/cmdline's first
-/// word.
-pub fn decide(h: &Holder, init: &Init, argv0: &str) -> Fate {
+/// word; `sshd_kept` whether an sshd in reach takes over the SSH port
+/// (lift::sshd: the kit in the tmpfs, or the host's own before a lift).
+pub fn decide(h: &Holder, init: &Init, argv0: &str, sshd_kept: bool) -> Fate {
     let unit = h.unit.as_deref().unwrap_or("");
     if h.pid == 1 {
         return match init {
@@ -70,7 +71,7 @@ pub fn decide(h: &Holder, init: &Init, argv0: &str) -> Fate {
         Fate::Storage
     } else if keeps_network(&h.comm) {
         Fate::Network
-    } else if units::restarts(unit, &h.comm) {
+    } else if sshd_kept && units::is_kit_daemon(&h.comm) {
         Fate::KitDaemon
     } else if *init == Init::Systemd && units::is_user_manager(unit) {
         Fate::UserManager
@@ -81,11 +82,13 @@ pub fn decide(h: &Holder, init: &Init, argv0: &str) -> Fate {
     }
 }
 
-/// [`decide`], with argv[0] read from /proc.
+/// [`decide`], with argv[0] read from /proc and the sshd looked for where
+/// the keeper runs it.
 pub fn of(h: &Holder, init: &Init) -> Fate {
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", h.pid)).unwrap_or_default();
     let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or(&[]);
-    decide(h, init, &String::from_utf8_lossy(argv0))
+    let kept = std::path::Path::new(super::sshd::SSHD).is_file();
+    decide(h, init, &String::from_utf8_lossy(argv0), kept)
 }
 
 impl Fate {
@@ -111,7 +114,7 @@ impl Fate {
                 "a root-storage daemon (argv[0] '@'): never killed, so release refuses while it holds the root"
             }
             Fate::KitDaemon => {
-                "restarted from the tmpfs (sshd kit) before the confirm, back on return"
+                "its listening sockets are taken over by rootlift's keeper (no connection is refused), logins served by the tmpfs sshd; the old processes stop; the real sshd takes the sockets back on return"
             }
             Fate::UserManager => {
                 "user manager: SIGKILL (systemctl kill), reset-failed; logind starts it at the next login"
@@ -193,22 +196,32 @@ mod tests {
             ),
         ];
         for (h, argv0, want) in cases {
-            assert_eq!(decide(&h, &sd, argv0), want, "{}", h.comm);
+            assert_eq!(decide(&h, &sd, argv0, true), want, "{}", h.comm);
         }
         let mut me = holder(13, "rootlift", None);
         me.is_self = true;
-        assert_eq!(decide(&me, &sd, "rootlift"), Fate::Itself);
+        let sv = Init::Sysvinit;
+        assert_eq!(decide(&me, &sd, "rootlift", true), Fate::Itself);
         assert_eq!(
-            decide(&holder(1, "init", None), &Init::Sysvinit, "init"),
+            decide(&holder(1, "init", None), &sv, "init", true),
             Fate::HandOff
         );
+        let busybox = Init::Busybox;
         assert_eq!(
-            decide(&holder(1, "sh", None), &Init::Busybox, "sh"),
+            decide(&holder(1, "sh", None), &busybox, "sh", true),
             Fate::CannotHandOff
         );
         // Without systemd, unit names mean nothing.
         let dbus = holder(9, "dbus-daemon", Some("dbus.service"));
-        assert_eq!(decide(&dbus, &Init::Sysvinit, "dbus"), Fate::Stopped);
+        assert_eq!(decide(&dbus, &sv, "dbus", true), Fate::Stopped);
+        // sshd under sysvinit is kept too; without an sshd to keep its
+        // sockets, it is stopped like any daemon (and started again).
+        assert_eq!(
+            decide(&holder(7, "sshd", None), &sv, "sshd", true),
+            Fate::KitDaemon
+        );
+        let sshd = holder(7, "sshd", Some("ssh.service"));
+        assert_eq!(decide(&sshd, &sd, "sshd", false), Fate::Stopped);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod record;
 pub mod release;
 pub mod resume;
+pub mod sshd;
 pub mod stop;
 pub mod systemctl;
 pub mod sysv;

@@ -18,7 +18,7 @@ use super::record::{self, Record, RootRecord};
 use super::{OLDROOT, checkpoint, is_lifted, mounts, mounts_now, stop, units};
 use crate::error::{Error, Result};
 use crate::journal::{self, Detail, Event, Journal, Stage};
-use crate::proc::holders::{self, Access, Holder, Report, Target};
+use crate::proc::holders::{self, Access, Holder, Target};
 use crate::proc::init::{self, Init};
 use crate::stub;
 
@@ -124,10 +124,12 @@ fn steps(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()>
     mounts::check_restorable(&Kernel, rec, &facts, opts.drop_unrestorable)?;
     checkpoint("release", STEPS[0])?;
 
-    // release 2: PID 1, never killed: handed off to the stub when it pins
+    // release 2: the way in kept (sshd's sockets, when its kit is in the
+    // tmpfs), then PID 1, never killed: handed off to the stub when it pins
     // the old root.
+    super::sshd::keep_logins(j, &init)?;
     if fates.iter().any(|(h, _)| h.pid == 1) {
-        handoff_pid1(j, &init, &report)?;
+        handoff_pid1(j, &init)?;
     }
     checkpoint("release", STEPS[1])?;
 
@@ -225,12 +227,11 @@ fn bounded_access(access: &[Access], budget: usize) -> (String, usize) {
 }
 
 /// Hands PID 1 to the stub the way its init re-execs itself.
-fn handoff_pid1(j: &mut Journal, which: &Init, report: &Report) -> Result<()> {
+fn handoff_pid1(j: &mut Journal, which: &Init) -> Result<()> {
     install_stub()?;
     match which {
         Init::Systemd => {
             units::record_active(j)?;
-            units::restart_brought(j, report)?;
             units::stop_before_handoff(j)?;
             // SIGTERM makes systemd serialize its state and exec
             // /lib/systemd/systemd, which in the tmpfs is the stub.

@@ -81,8 +81,6 @@ pub struct Stopped {
     /// Service units to start (recorded active ones, and those of stopped
     /// holders), without duplicates, in journal order.
     pub units: Vec<String>,
-    /// Units restarted into the tmpfs, to restart onto the real root.
-    pub restarted: Vec<String>,
     pub scripts: Vec<String>,
     pub argv: Vec<(Vec<String>, Option<String>)>,
 }
@@ -112,11 +110,6 @@ impl Stopped {
                     }
                     Some(Comeback::Nothing) | None => {}
                 },
-                Event::ReleaseRestarted => {
-                    if let Some(u) = e.get("unit") {
-                        add(&mut s.restarted, u);
-                    }
-                }
                 _ => {}
             }
         }
@@ -124,17 +117,19 @@ impl Stopped {
     }
 }
 
-/// Starts what release stopped. Units restarted into the tmpfs go back
-/// onto the real root whether or not PID 1 was handed off (a dead-man
-/// expiry returns before release).
+/// Starts what release stopped: sshd first, taking its sockets back from
+/// the keeper (also when PID 1 was never handed off: a dead-man expiry
+/// returns before release), then the rest.
 pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
     let s = Stopped::from_cycle(cycle);
+    let init = crate::proc::init::detect(Path::new("/"));
+    super::sshd::hand_back(j, cycle, &init)?;
     let handed_off = |init: &str| {
         cycle
             .iter()
             .any(|e| e.is(Event::ReleaseHandoff, "init", init))
     };
-    if handed_off("systemd") || !s.restarted.is_empty() {
+    if handed_off("systemd") {
         start_units(j, &s)?;
     }
     if handed_off("sysvinit") {
@@ -147,8 +142,7 @@ pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
 }
 
 /// systemd: the stopped units started in one transaction without waiting,
-/// then watched until each is active (journaled with the time it took);
-/// the units restarted into the tmpfs restarted onto the real root.
+/// then watched until each is active (journaled with the time it took).
 fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
@@ -159,8 +153,7 @@ fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
             Detail::new().with("why", "no /usr/bin/systemctl on the restored root"),
         );
     }
-    let mut want: Vec<&str> = s.units.iter().map(String::as_str).collect();
-    want.retain(|u| !s.restarted.iter().any(|r| r == u));
+    let want: Vec<&str> = s.units.iter().map(String::as_str).collect();
     if !want.is_empty() {
         let mut args = vec!["start", "--no-block"];
         args.extend(&want);
@@ -170,15 +163,6 @@ fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
             Event::ReturnServices,
             Detail::new().with("started", want.join(",")),
         )?;
-    }
-    for unit in &s.restarted {
-        systemctl::run_until_ok(&["restart", unit], SYSTEMCTL_TIMEOUT)?;
-        j.log(
-            &Stage::Returning,
-            Event::ReturnRestarted,
-            Detail::new().with("unit", unit),
-        )?;
-        want.push(unit);
     }
     watch_units(j, &want)
 }
@@ -297,7 +281,6 @@ mod tests {
 2 entered record.unit name=cron.service
 2 entered record.unit name=ssh.service
 2 entered record.unit name=user@0.service
-3 entered release.restarted unit=ssh.service
 4 entered release.stopped unit=dbus.service back=unit name=dbus.service
 5 entered release.stopped pid=9 comm=cron back=unit name=cron.service
 6 entered release.stopped pid=10 comm=dhclient back=argv cgroup=/system.slice/networking.service argc=2 arg0=/sbin/dhclient arg1=eth0
@@ -307,7 +290,6 @@ mod tests {
 ";
         let s = Stopped::from_cycle(&parse(text).unwrap());
         assert_eq!(s.units, ["cron.service", "ssh.service", "dbus.service"]);
-        assert_eq!(s.restarted, ["ssh.service"]);
         assert_eq!(s.scripts, ["cron"]);
         assert_eq!(
             s.argv,

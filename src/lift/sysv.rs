@@ -1,13 +1,14 @@
 //! sysvinit's services (init(8), Debian's /etc/init.d and /etc/rcN.d):
-//! which init script starts a given daemon, and the order the runlevel
-//! starts them in (the `S<NN>` links). Return starts what release stopped
-//! with `/etc/init.d/NAME start`, in that order, never re-running the
-//! boot-only scripts of rcS.d.
+//! which init script starts a given daemon, and the order boot starts them
+//! in (the `S<NN>` links of rcS.d, then of the runlevel). Return starts
+//! what release stopped with `/etc/init.d/NAME start`, in that order; only
+//! scripts of daemons that were running, never the other boot scripts.
 
 use std::path::Path;
 
-/// The runlevels a Debian system runs in normally.
-const RUNLEVELS: [&str; 4] = ["rc2.d", "rc3.d", "rc4.d", "rc5.d"];
+/// The start directories, in boot order: rcS.d (udev lives there), then
+/// the runlevels a Debian system runs in normally.
+const RUNLEVELS: [&str; 5] = ["rcS.d", "rc2.d", "rc3.d", "rc4.d", "rc5.d"];
 
 /// A path with a leading /usr taken off (merged /usr: /usr/sbin/cron and
 /// /sbin/cron are one file).
@@ -17,19 +18,21 @@ fn unmerged(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// The start position of script `name` in the normal runlevels (its
-/// smallest `S<NN>` number), when one of them starts it.
-pub fn start_position(etc: &Path, name: &str) -> Option<u32> {
+/// When boot starts script `name`: (its start directory's place in
+/// [`RUNLEVELS`], its `S<NN>` number), the earliest, if any does.
+pub fn start_position(etc: &Path, name: &str) -> Option<(usize, u32)> {
     RUNLEVELS
         .iter()
-        .filter_map(|rl| std::fs::read_dir(etc.join(rl)).ok())
-        .flat_map(|rd| rd.flatten())
-        .filter_map(|e| {
+        .enumerate()
+        .filter_map(|(i, rl)| Some((i, std::fs::read_dir(etc.join(rl)).ok()?)))
+        .flat_map(|(i, rd)| rd.flatten().map(move |e| (i, e)))
+        .filter_map(|(i, e)| {
             let f = e.file_name();
             let f = f.to_str()?;
             let rest = f.strip_prefix('S')?;
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            (rest.get(digits..)? == name).then(|| rest[..digits].parse().ok())?
+            let n: u32 = rest.get(..digits)?.parse().ok()?;
+            (rest.get(digits..)? == name).then_some((i, n))
         })
         .min()
 }
@@ -42,7 +45,7 @@ pub fn script_of(etc: &Path, exe: &str) -> Option<String> {
     if want.len() < 2 {
         return None;
     }
-    let mut found: Vec<(u32, String)> = Vec::new();
+    let mut found: Vec<((usize, u32), String)> = Vec::new();
     for e in std::fs::read_dir(etc.join("init.d")).ok()?.flatten() {
         let Some(name) = e.file_name().to_str().map(str::to_owned) else {
             continue;
@@ -63,9 +66,14 @@ pub fn script_of(etc: &Path, exe: &str) -> Option<String> {
 
 /// `names` in the order the runlevel starts them.
 pub fn in_start_order(etc: &Path, names: &[String]) -> Vec<String> {
-    let mut v: Vec<(u32, String)> = names
+    let mut v: Vec<((usize, u32), String)> = names
         .iter()
-        .map(|n| (start_position(etc, n).unwrap_or(u32::MAX), n.clone()))
+        .map(|n| {
+            (
+                start_position(etc, n).unwrap_or((usize::MAX, u32::MAX)),
+                n.clone(),
+            )
+        })
         .collect();
     v.sort();
     v.dedup();
@@ -99,10 +107,10 @@ mod tests {
         );
         script("udev", "#!/bin/sh\nDAEMON=/lib/systemd/systemd-udevd\n");
         script("notstarted", "DAEMON=/usr/sbin/atd\n");
-        for l in ["S01rsyslog", "S01udev", "S02cron", "S03ssh"] {
+        for l in ["S01rsyslog", "S02cron", "S03ssh"] {
             std::os::unix::fs::symlink("../init.d/x", etc.join("rc2.d").join(l)).unwrap();
         }
-        std::os::unix::fs::symlink("../init.d/x", etc.join("rcS.d/S01udev")).unwrap();
+        std::os::unix::fs::symlink("../init.d/x", etc.join("rcS.d/S02udev")).unwrap();
         assert_eq!(script_of(&etc, "/usr/sbin/cron").as_deref(), Some("cron"));
         assert_eq!(script_of(&etc, "/sbin/cron").as_deref(), Some("cron"));
         assert_eq!(script_of(&etc, "/usr/sbin/sshd").as_deref(), Some("ssh"));
