@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::lift::comeback::{self, Comeback, Seen};
 use crate::lift::enter::{self, Numbers};
 use crate::lift::fate;
 use crate::lift::record::{Class, MountRecord};
@@ -176,6 +177,18 @@ fn release_action(h: &Holder, init: &Init) -> &'static str {
     fate::of(h, init).describe(init)
 }
 
+/// How a holder comes back on return, as release will journal it.
+fn comes_back(h: &Holder, init: &Init) -> String {
+    let script_of = |exe: &str| crate::lift::sysv::script_of(Path::new("/etc"), exe);
+    let back = comeback::decide(h, fate::of(h, init), init, &Seen::read(h.pid), &script_of);
+    match back {
+        Comeback::Unit(u) => format!("systemctl start {u}"),
+        Comeback::Script(s) => format!("/etc/init.d/{s} start"),
+        Comeback::Argv { argv, .. } => format!("runs again: {}", argv.join(" ")),
+        Comeback::Nothing => "nothing (not started again by rootlift)".into(),
+    }
+}
+
 pub fn command(json: bool) -> Result<()> {
     let p = survey()?;
     if json {
@@ -242,6 +255,15 @@ pub fn to_text(p: &Plan) -> String {
                 },
                 release_action(h, &p.init)
             ));
+            if !matches!(
+                fate::of(h, &p.init),
+                fate::Fate::HandOff | fate::Fate::Itself
+            ) {
+                s.push_str(&format!(
+                    "           back on return: {}\n",
+                    comes_back(h, &p.init)
+                ));
+            }
         }
     }
     let below: Vec<&MountRecord> = p.mounts.iter().filter(|m| m.class != Class::Api).collect();
@@ -365,6 +387,7 @@ fn to_json(p: &Plan) -> Json {
         }
         j.end_array();
         j.key("release").str(release_action(h, &p.init));
+        j.key("comes_back").str(&comes_back(h, &p.init));
         j.end_object();
     }
     j.end_array();
@@ -427,13 +450,11 @@ mod tests {
         );
         assert!(act(354, "systemd", "user@0.service").starts_with("user manager"));
         assert!(act(246, "dbus-daemon", "dbus.service").starts_with("stopped with systemctl"));
-        assert!(
-            act(248, "bash", "holder-log.service").ends_with("its unit is started again on return")
-        );
-        // Without systemd no unit is restarted or stopped through it.
-        let mut cron = holder(300, "cron", "");
-        cron.unit = None;
-        let other = release_action(&cron, &Init::Sysvinit);
-        assert!(other.contains("init script"), "{other}");
+        assert!(act(248, "bash", "holder-log.service").starts_with("SIGTERM"));
+        // How it comes back: its unit.
+        let log = holder(248, "bash", "holder-log.service");
+        assert_eq!(comes_back(&log, &sd), "systemctl start holder-log.service");
+        let shell = holder(249, "bash", "session-3.scope");
+        assert!(comes_back(&shell, &sd).starts_with("nothing"));
     }
 }

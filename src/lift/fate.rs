@@ -125,12 +125,7 @@ impl Fate {
             Fate::Network => {
                 "SIGKILL only (its SIGTERM would take the network down), started again on return"
             }
-            Fate::Stopped if *init == Init::Systemd => {
-                "SIGTERM, then SIGKILL after the grace time; its unit is started again on return"
-            }
-            Fate::Stopped => {
-                "SIGTERM, then SIGKILL after the grace time; started again on return by its init script or command line"
-            }
+            Fate::Stopped => "SIGTERM, then SIGKILL after the grace time",
         }
     }
 }
