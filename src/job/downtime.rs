@@ -18,10 +18,16 @@ pub struct Down {
     since: u64,
 }
 
+/// Milliseconds as seconds with one decimal (`12.3`), without floats.
+fn tenths(ms: u64) -> String {
+    let t = ms.saturating_add(50) / 100;
+    format!("{}.{}", t / 10, t % 10)
+}
+
 impl Down {
-    pub fn seconds(&self) -> Option<f64> {
-        self.up_ms
-            .map(|up| up.saturating_sub(self.down_ms) as f64 / 1000.0)
+    /// How long it was down, in milliseconds.
+    pub fn ms_down(&self) -> Option<u64> {
+        self.up_ms.map(|up| up.saturating_sub(self.down_ms))
     }
 
     pub fn json(&self, j: &mut Json) {
@@ -29,20 +35,17 @@ impl Down {
         j.key("unit").str(&self.unit);
         j.key("down_at_ms").u64(self.down_ms);
         j.key("up_at_ms").opt_u64(self.up_ms);
-        match self.up_ms {
-            Some(up) => j.key("ms_down").u64(up.saturating_sub(self.down_ms)),
-            None => j.key("ms_down").null(),
-        };
+        j.key("ms_down").opt_u64(self.ms_down());
         j.end_object();
     }
 }
 
 impl fmt::Display for Down {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rel = |ms: u64| ms.saturating_sub(self.since) as f64 / 1000.0;
-        write!(f, "{} +{:.1}s", self.unit, rel(self.down_ms))?;
-        match (self.up_ms, self.seconds()) {
-            (Some(up), Some(s)) => write!(f, " +{:.1}s {s:.1}", rel(up)),
+        let rel = |ms: u64| tenths(ms.saturating_sub(self.since));
+        write!(f, "{} +{}s", self.unit, rel(self.down_ms))?;
+        match (self.up_ms, self.ms_down()) {
+            (Some(up), Some(ms)) => write!(f, " +{}s {}", rel(up), tenths(ms)),
             _ => write!(f, " - (not up again)"),
         }
     }
@@ -97,10 +100,10 @@ mod tests {
         assert_eq!(t.len(), 3);
         assert_eq!(t[0].unit, "ssh.service");
         assert_eq!(t[0].up_ms, None);
-        assert_eq!(t[1].seconds(), Some(9.25));
+        assert_eq!(t[1].ms_down(), Some(9250));
         assert_eq!(t[2].unit, "cron.service");
-        assert_eq!(t[2].seconds(), Some(7.75));
-        assert_eq!(t[2].to_string(), "cron.service +2.2s +10.0s 7.8");
+        assert_eq!(t[2].ms_down(), Some(7750));
+        assert_eq!(t[2].to_string(), "cron.service +2.3s +10.0s 7.8");
         assert_eq!(t[0].to_string(), "ssh.service +1.5s - (not up again)");
     }
 }

@@ -246,9 +246,11 @@ fn wait_gone(p: u32, within: Duration) -> Result<()> {
     Ok(())
 }
 
-/// `rootlift internal-ssh-keeper FD...`: accepts on each listening socket
-/// and serves every connection with `sshd -i`, until it is killed.
+/// `rootlift internal-ssh-keeper FD...`: waits on every listening socket
+/// (poll(2)) and serves each connection with `sshd -i`, until it is
+/// killed.
 pub fn keeper(fds: &[String]) -> Result<()> {
+    use rustix::event::{PollFd, PollFlags, poll};
     let _ = rustix::process::setsid();
     crate::sys_process::ignore_hangup();
     // Served connections are never waited for: let the kernel reap them.
@@ -260,35 +262,39 @@ pub fn keeper(fds: &[String]) -> Result<()> {
             .map_err(|_| Error::Usage(format!("{INTERNAL_KEEPER}: bad fd {fd}")))?;
         listeners.push(crate::sys_process::adopt_fd(n)?);
     }
-    let threads: Vec<_> = listeners
-        .into_iter()
-        .map(|fd| std::thread::spawn(move || serve(std::net::TcpListener::from(fd))))
-        .collect();
-    for t in threads {
-        let _ = t.join();
+    loop {
+        let mut ready: Vec<PollFd<'_>> = listeners
+            .iter()
+            .map(|l| PollFd::new(l, PollFlags::IN))
+            .collect();
+        if poll(&mut ready, None).is_err() {
+            continue;
+        }
+        let readable: Vec<bool> = ready
+            .iter()
+            .map(|p| p.revents().contains(PollFlags::IN))
+            .collect();
+        for (l, _) in listeners.iter().zip(readable).filter(|(_, r)| *r) {
+            if let Ok(conn) = rustix::net::accept_with(l, rustix::net::SocketFlags::CLOEXEC) {
+                serve(conn);
+            }
+        }
     }
-    Ok(())
 }
 
-fn serve(listener: std::net::TcpListener) {
-    loop {
-        let Ok((conn, _)) = listener.accept() else {
-            std::thread::sleep(Duration::from_millis(10));
-            continue;
-        };
-        let out = conn.try_clone();
-        let (Ok(out), inn) = (out, OwnedFd::from(conn)) else {
-            continue;
-        };
-        let _ = Command::new(SSHD)
-            .arg("-i")
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .stdin(Stdio::from(inn))
-            .stdout(Stdio::from(OwnedFd::from(out)))
-            .stderr(Stdio::null())
-            .spawn();
-    }
+/// One connection, given to `sshd -i` as its stdin and stdout.
+fn serve(conn: OwnedFd) {
+    let Ok(out) = conn.try_clone() else {
+        return;
+    };
+    let _ = Command::new(SSHD)
+        .arg("-i")
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::from(conn))
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 /// What the keeper's journal line says.
