@@ -6,6 +6,7 @@ pub mod control;
 pub mod facts;
 pub mod live;
 pub mod offline;
+pub mod partition;
 pub mod shutdown;
 pub mod spec;
 pub mod tools;

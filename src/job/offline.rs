@@ -16,12 +16,12 @@ use crate::error::{Error, Result};
 use crate::journal::{Journal, Stage, escape};
 use crate::lift::record::Record;
 
-fn step(j: &mut Journal, name: &str, detail: &str) -> Result<()> {
+pub(super) fn step(j: &mut Journal, name: &str, detail: &str) -> Result<()> {
     j.log(&Stage::Job, "job.step", &format!("step={name} {detail}"))
 }
 
 /// e2fsck -f -y: 0 and 1 (errors corrected) let the job go on.
-fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+pub(super) fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
     if code > 1 {
         return Err(Error::Command {
@@ -33,7 +33,7 @@ fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 }
 
 /// e2fsck -f -n: the read-only verdict; anything but 0 is a failure.
-fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+pub(super) fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-n", &spec.device])?;
     if code != 0 {
         return Err(Error::Command {
@@ -308,7 +308,7 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
 
 /// `PID (PATH)` of every process running one of `programs` (by
 /// /proc/PID/exe).
-fn programs_running(programs: &[&str]) -> Vec<String> {
+pub(super) fn programs_running(programs: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for (pid, dir) in crate::proc::processes() {
         let Ok(exe) = std::fs::read_link(dir.join("exe")) else {

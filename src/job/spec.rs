@@ -19,6 +19,12 @@ pub enum Kind {
     Run {
         argv: Vec<String>,
     },
+    /// Shrink the fs to `fs_blocks` blocks, then the partition it sits on
+    /// (job/partition.rs).
+    ShrinkPartition {
+        fs_blocks: u64,
+        part: super::partition::Target,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +40,15 @@ pub struct JobSpec {
     /// Zero: no dead-man timer.
     pub confirm_within: Duration,
     pub grace: Duration,
+    /// What the job did about cloud-init growing the root back at the
+    /// next boot (cloudinit.rs), when it applies.
+    pub cloud_init: Option<String>,
 }
 
 impl JobSpec {
     pub fn name(&self) -> &'static str {
         match self.kind {
-            Kind::Shrink { .. } => "shrink",
+            Kind::Shrink { .. } | Kind::ShrinkPartition { .. } => "shrink",
             Kind::Fsck => "fsck",
             Kind::Run { .. } => "run",
         }
@@ -64,6 +73,9 @@ impl JobSpec {
                     s.push_str(&format!(" lv={}", escape(lv)));
                 }
             }
+            Kind::ShrinkPartition { fs_blocks, part } => {
+                s.push_str(&format!(" fs_blocks={fs_blocks} {}", part.encode()));
+            }
             Kind::Fsck => {}
             Kind::Run { argv } => {
                 s.push_str(&format!(" argc={}", argv.len()));
@@ -71,6 +83,9 @@ impl JobSpec {
                     s.push_str(&format!(" arg{i}={}", escape(a)));
                 }
             }
+        }
+        if let Some(c) = &self.cloud_init {
+            s.push_str(&format!(" cloud_init={}", escape(c)));
         }
         s
     }
@@ -82,6 +97,10 @@ impl JobSpec {
         let get = |k: &str| e.get(k).ok_or_else(|| bad(format!("no {k}")));
         let num = |k: &str| -> Result<u64> { get(k)?.parse().map_err(|_| bad(format!("bad {k}"))) };
         let kind = match get("kind")?.as_str() {
+            "shrink" if e.get("part_disk").is_some() => Kind::ShrinkPartition {
+                fs_blocks: num("fs_blocks")?,
+                part: super::partition::Target::decode(e).map_err(|k| bad(format!("bad {k}")))?,
+            },
             "shrink" => Kind::Shrink {
                 fs_blocks: num("fs_blocks")?,
                 lv: e.get("lv"),
@@ -104,6 +123,7 @@ impl JobSpec {
             lvm: get("lvm")?,
             confirm_within: Duration::from_millis(num("confirm_ms")?),
             grace: Duration::from_millis(num("grace_ms")?),
+            cloud_init: e.get("cloud_init"),
         })
     }
 
@@ -142,6 +162,7 @@ mod tests {
             lvm: "/usr/sbin/lvm".into(),
             confirm_within: Duration::from_secs(600),
             grace: Duration::from_secs(5),
+            cloud_init: None,
         };
         assert_eq!(round_trip(&spec), spec);
         spec.kind = Kind::Run {
@@ -150,6 +171,31 @@ mod tests {
         assert_eq!(round_trip(&spec), spec);
         spec.kind = Kind::Fsck;
         assert_eq!(round_trip(&spec), spec);
+        spec.kind = Kind::ShrinkPartition {
+            fs_blocks: 10240,
+            part: super::super::partition::Target {
+                disk: "/dev/disk with space".into(),
+                disk_major: 254,
+                disk_minor: 0,
+                number: 1,
+                sector_size: 4096,
+                start: 256,
+                old_sectors: 16384,
+                new_sectors: 10240,
+            },
+        };
+        spec.cloud_init = Some("disabled by /etc/cloud/cloud.cfg.d/x.cfg".into());
+        assert_eq!(round_trip(&spec), spec);
+        // A partition spec missing one of its fields is an error.
+        let line = format!("5 idle job.spec {}\n", spec.encode());
+        for key in ["part_number", "part_start", "part_new", "part_dev"] {
+            let cut: Vec<&str> = line
+                .split(' ')
+                .filter(|w| !w.starts_with(&format!("{key}=")))
+                .collect();
+            let e = parse(&cut.join(" ")).unwrap();
+            assert!(JobSpec::decode(&e[0]).is_err(), "{key}");
+        }
     }
 
     #[test]

@@ -79,6 +79,7 @@ fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
         if mountinfo::at(&mounts, OLDROOT).is_none() {
             // A shrink whose worker died half-way is made consistent first.
             crate::job::offline::finish_interrupted(j).map_err(|e| ("finish-job", e))?;
+            crate::job::partition::finish_interrupted(j).map_err(|e| ("finish-job", e))?;
             remount_root(rec).map_err(|e| ("mount-root", e))?;
             log(j, "mount-root")?;
         }

@@ -1,0 +1,91 @@
+//! `rootlift parts` output: text for people, and JSON with the keys,
+//! nesting and values of `sfdisk --json` (util-linux), so either can be
+//! read by the same scripts.
+
+use super::{Label, Role, Table, node_name};
+use crate::json::Json;
+use crate::sysfs::block::human_bytes;
+
+pub fn json(t: &Table, device: &str) -> Json {
+    let mut j = Json::new();
+    j.begin_object();
+    j.key("partitiontable").begin_object();
+    j.key("label").str(t.label.as_str());
+    j.key("id").str(&t.id);
+    j.key("device").str(device);
+    j.key("unit").str("sectors");
+    if t.label == Label::Gpt {
+        j.key("firstlba").u64(t.first_lba);
+        j.key("lastlba").u64(t.last_lba);
+    }
+    j.key("sectorsize").u64(t.sector_size);
+    if !t.partitions.is_empty() {
+        j.key("partitions").begin_array();
+        for p in &t.partitions {
+            j.begin_object();
+            j.key("node").str(&node_name(device, p.number));
+            j.key("start").u64(p.start);
+            j.key("size").u64(p.size);
+            j.key("type").str(&p.type_id);
+            let optional = [("uuid", &p.uuid), ("name", &p.name), ("attrs", &p.attrs)];
+            for (key, value) in optional {
+                if let Some(v) = value {
+                    j.key(key).str(v);
+                }
+            }
+            if p.bootable {
+                j.key("bootable").bool(true);
+            }
+            j.end_object();
+        }
+        j.end_array();
+    }
+    j.end_object();
+    j.end_object();
+    j
+}
+
+pub fn text(t: &Table, device: &str) -> String {
+    let mut s = format!(
+        "{device}: {} table, id {}, {} sectors of {} bytes ({})",
+        t.label.as_str(),
+        t.id,
+        t.disk_sectors,
+        t.sector_size,
+        human_bytes(t.disk_sectors.saturating_mul(t.sector_size))
+    );
+    if t.label == Label::Gpt {
+        s.push_str(&format!(", usable sectors {}-{}", t.first_lba, t.last_lba));
+    }
+    s.push('\n');
+    for p in &t.partitions {
+        s.push_str(&format!(
+            "{}: sectors {}-{} ({} sectors, {}), type {}",
+            node_name(device, p.number),
+            p.start,
+            p.end(),
+            p.size,
+            human_bytes(p.size.saturating_mul(t.sector_size)),
+            p.type_id
+        ));
+        match p.role {
+            Role::Extended => s.push_str(", extended"),
+            Role::Logical => s.push_str(", logical"),
+            Role::Primary => {}
+        }
+        if p.bootable {
+            s.push_str(", bootable");
+        }
+        if let Some(u) = &p.uuid {
+            s.push_str(&format!(", uuid {u}"));
+        }
+        if let Some(n) = &p.name {
+            s.push_str(&format!(", name \"{n}\""));
+        }
+        if let Some(a) = &p.attrs {
+            s.push_str(&format!(", attrs \"{a}\""));
+        }
+        s.push('\n');
+    }
+    s
+}
