@@ -256,6 +256,13 @@ impl Table {
         Ok(())
     }
 
+    /// A GPT's number of entries (the array's length).
+    pub fn gpt_entries(&self) -> Option<u32> {
+        self.gpt
+            .as_ref()
+            .map(|g| g.primary.number_of_partition_entries)
+    }
+
     /// Whether a GPT's backup header is not in the disk's last sector (the
     /// disk grew since the table was written).
     pub fn backup_before_end(&self) -> bool {

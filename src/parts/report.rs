@@ -18,6 +18,10 @@ pub fn json(t: &Table, device: &str) -> Json {
         j.key("firstlba").u64(t.first_lba);
         j.key("lastlba").u64(t.last_lba);
     }
+    // sfdisk shows an array length other than the usual 128, as a string.
+    if let Some(n) = t.gpt_entries().filter(|&n| n != 128) {
+        j.key("table-length").str(&n.to_string());
+    }
     j.key("sectorsize").u64(t.sector_size);
     if !t.partitions.is_empty() {
         j.key("partitions").begin_array();
