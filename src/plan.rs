@@ -14,6 +14,8 @@ use crate::proc::init::{self, Init};
 use crate::proc::{meminfo, mountinfo};
 use crate::sysfs::block::{self, Kind, Node};
 
+mod partition;
+
 /// What the survey found.
 pub struct Plan {
     pub root: mountinfo::Mount,
@@ -29,6 +31,8 @@ pub struct Plan {
     pub other_namespaces: Vec<Namespace>,
     /// What holds the root now (none when the scan could not run).
     pub holders: Option<Report>,
+    /// The root's partition and cloud-init (plan/partition.rs).
+    pub partition: partition::Section,
     /// Why a lift is impossible, when it is.
     pub refused: Option<String>,
 }
@@ -57,6 +61,7 @@ pub fn survey() -> Result<Plan> {
         Err(Error::Refused(why)) => Some(why),
         Err(e) => return Err(e),
     };
+    let partition = partition::survey(stack.as_ref(), root.major, root.minor, &root.source);
     Ok(Plan {
         stack,
         fs_size: vfs.f_blocks.saturating_mul(vfs.f_frsize),
@@ -69,6 +74,7 @@ pub fn survey() -> Result<Plan> {
         shared_count: mounts.iter().filter(|m| m.shared.is_some()).count(),
         other_namespaces: other_namespaces(),
         holders: holders::scan(&Target::for_path(Path::new("/"))?).ok(),
+        partition,
         root,
         refused,
     })
@@ -195,6 +201,7 @@ pub fn to_text(p: &Plan) -> String {
     if let Some(node) = &p.stack {
         s.push_str(&format!("device:      {}\n", block::describe(node)));
     }
+    s.push_str(&p.partition.text());
     s.push_str(&format!(
         "filesystem:  {} {}, {} free\n",
         r.fstype,
@@ -305,6 +312,7 @@ fn to_json(p: &Plan) -> Json {
             j.null();
         }
     }
+    p.partition.json(&mut j);
     j.key("filesystem").begin_object();
     j.key("type").str(&r.fstype);
     j.key("size_bytes").u64(p.fs_size);

@@ -38,6 +38,33 @@ use crate::sysfs::block::{Kind as DevKind, human_bytes};
 /// shutdown tmpfs).
 const DISK_NODE: &str = "/rootlift-disk";
 
+/// Fault injection for the root-tier tests, in debug builds only: this
+/// file (under the /run that moves with the lift) holding `fail STEP` makes
+/// that step fail after it ran, `die STEP` makes the worker die there as if
+/// killed. Release builds never read it.
+const TEST_FAULT: &str = "/run/rootlift-test-part";
+
+fn test_fault(step: &str) -> Result<()> {
+    if !cfg!(debug_assertions) {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(TEST_FAULT).unwrap_or_default();
+    match text.trim().split_once(' ') {
+        Some(("fail", s)) if s == step => Err(Error::Failed(format!(
+            "{step}: failure injected by {TEST_FAULT}"
+        ))),
+        Some(("die", s)) if s == step => {
+            // As if killed: no unwinding, no journal line, no return.
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::KILL,
+            );
+            std::process::abort()
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The partition a shrink moves the end of, as planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -200,8 +227,8 @@ pub fn shrink(
     disk_state(
         j,
         &format!(
-            "the table of {} is unchanged (partition {}: {} sectors); the filesystem is shrunk first",
-            t.disk, t.number, t.old_sectors
+            "unchanged: partition {} of {} has its {} sectors; the filesystem is shrunk first",
+            t.number, t.disk, t.old_sectors
         ),
     )?;
     offline::shrink(j, spec, rec, fs_blocks, None)?;
@@ -260,6 +287,13 @@ fn resize(
         .set_size(t.number, t.new_sectors)
         .map_err(|why| Error::invalid("partition table", disk.path(), why))?;
     let patches = disk.patches(&edited)?;
+    disk_state(
+        j,
+        &format!(
+            "writing the table of {}: partition {} from {} to {} sectors (its old bytes are journaled; 'rootlift return' puts them back)",
+            t.disk, t.number, t.old_sectors, t.new_sectors
+        ),
+    )?;
     step(
         j,
         "part-write",
@@ -273,7 +307,7 @@ fn resize(
     )?;
     *written = Some(patches.clone());
     disk.write(&patches, false)?;
-    crate::lift::injected_fault("part-write")?;
+    test_fault("part-write")?;
     if disk.table()? != edited {
         return Err(Error::Failed(format!(
             "the table read back from {} is not the one written",
@@ -283,7 +317,7 @@ fn resize(
     disk_state(
         j,
         &format!(
-            "the table of {} has partition {} at {} sectors (written, read back); the kernel still uses {}",
+            "the table of {} has partition {} at {} sectors (written, read back); telling the kernel, which still uses {}",
             t.disk, t.number, t.new_sectors, t.old_sectors
         ),
     )?;
@@ -301,11 +335,11 @@ fn resize(
     disk_state(
         j,
         &format!(
-            "partition {} of {} has {} sectors in the table and in the kernel; the filesystem is fitted to it next",
+            "partition {} of {} has {} sectors in the table and in the kernel; fitting the filesystem to it",
             t.number, t.disk, t.new_sectors
         ),
     )?;
-    crate::lift::injected_fault("part-kernel")?;
+    test_fault("part-kernel")?;
 
     let blocks = fill(j, spec, t)?;
     j.log(

@@ -136,8 +136,25 @@ impl RootPartition {
         fs_bytes.div_ceil(align).checked_mul(align).map(|b| b / ss)
     }
 
-    /// The last sector the partition can grow to.
+    /// The table as `grow` writes it first: on a GPT disk that grew, the
+    /// backup moved to the disk's end (raising the last usable sector);
+    /// with whether it moved.
+    pub fn table_for_growth(&self) -> Result<(Table, bool)> {
+        let mut t = self.table.clone();
+        let moved = t.backup_before_end();
+        if moved {
+            let sectors = t.disk_sectors;
+            t.move_backup_to_end(sectors)
+                .map_err(|why| Error::invalid("partition table", &self.disk, why))?;
+        }
+        Ok((t, moved))
+    }
+
+    /// The last sector `grow max` would end the partition at.
     pub fn max_end(&self) -> u64 {
-        self.table.max_end(self.number).unwrap_or(0)
+        self.table_for_growth()
+            .ok()
+            .and_then(|(t, _)| t.max_end(self.number))
+            .unwrap_or(0)
     }
 }
