@@ -21,11 +21,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use common::Scratch;
+use common::{Scratch, run_ok};
 use rootlift::crc32;
 use rootlift::parts::{Disk, Table};
 
@@ -40,29 +39,7 @@ fn tool(name: &str) -> PathBuf {
 }
 
 fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
-    cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
-    let input = stdin.unwrap_or("").as_bytes().to_vec();
-    let mut pipe = child.stdin.take().expect("stdin");
-    pipe.write_all(&input).expect("write stdin");
-    drop(pipe);
-    child.wait_with_output().expect("wait")
-}
-
-fn run_ok(cmd: &mut Command, stdin: Option<&str>) -> String {
-    let shown = format!("{cmd:?}");
-    let out = run(cmd, stdin);
-    assert!(
-        out.status.success(),
-        "{shown} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::run_with_input(cmd, stdin)
 }
 
 fn rootlift() -> Command {

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::system::{sections, system_content, system_script};
-use common::{Pid, Scratch, assert_ok, in_ns, require_root};
+use common::{Pid, Scratch, assert_ok, in_ns, require_root, run_ok};
 
 /// PID 1 runs from /run so it does not pin the root (no handoff needed).
 const INIT: &str = "/bin/busybox cp /bin/busybox /run/busybox\n\
@@ -45,22 +45,6 @@ const P1_START: u64 = MIB;
 const P_SIZE: u64 = 64 * MIB;
 const P2_START: u64 = P1_START + P_SIZE;
 
-fn run_ok(cmd: &mut Command) -> String {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("spawn {shown}: {e}"));
-    assert!(
-        out.status.success(),
-        "{shown}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A disk image: `label` table with two 64 MiB partitions, an ext4 system
 /// (from `content`) on the first, an ext4 with a data file on the second.
 fn make_disk(s: &Scratch, label: &str, content: &Path) -> std::path::PathBuf {
@@ -73,14 +57,10 @@ fn make_disk(s: &Scratch, label: &str, content: &Path) -> std::path::PathBuf {
         "gpt" => "label: gpt\nsize=64M, name=\"root\"\nsize=64M, name=\"data\"\n",
         _ => "label: dos\nsize=64M, type=83\nsize=64M, type=83\n",
     };
-    let mut sfdisk = Command::new("/usr/sbin/sfdisk");
-    sfdisk
-        .arg("-q")
-        .arg(&img)
-        .stdin(std::process::Stdio::piped());
-    let mut child = sfdisk.spawn().expect("spawn sfdisk");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "sfdisk");
+    run_ok(
+        Command::new("/usr/sbin/sfdisk").arg("-q").arg(&img),
+        Some(script),
+    );
     let data = s.path.join("data");
     std::fs::create_dir_all(&data).unwrap();
     let bytes: Vec<u8> = (0..4 * MIB)
@@ -98,6 +78,7 @@ fn make_disk(s: &Scratch, label: &str, content: &Path) -> std::path::PathBuf {
                 .arg(dir)
                 .arg(&img)
                 .arg("64M"),
+            None,
         );
     }
     img
@@ -114,6 +95,7 @@ impl PartLoop {
             Command::new("losetup")
                 .args(["--find", "--show", "--partscan"])
                 .arg(image),
+            None,
         )
         .trim()
         .to_owned();
@@ -148,14 +130,17 @@ fn read_range(img: &Path, offset: u64, len: u64) -> Vec<u8> {
 
 /// `sfdisk --dump` of the image with its path left out.
 fn dump(img: &Path) -> Vec<String> {
-    run_ok(Command::new("/usr/sbin/sfdisk").arg("--dump").arg(img))
-        .lines()
-        .map(|l| l.replace(&img.display().to_string(), "IMG"))
-        .collect()
+    run_ok(
+        Command::new("/usr/sbin/sfdisk").arg("--dump").arg(img),
+        None,
+    )
+    .lines()
+    .map(|l| l.replace(&img.display().to_string(), "IMG"))
+    .collect()
 }
 
 fn ext4_blocks(dev: &str) -> u64 {
-    let out = run_ok(Command::new("/usr/sbin/dumpe2fs").args(["-h", dev]));
+    let out = run_ok(Command::new("/usr/sbin/dumpe2fs").args(["-h", dev]), None);
     out.lines()
         .find_map(|l| l.strip_prefix("Block count:"))
         .and_then(|v| v.trim().parse().ok())
@@ -338,17 +323,20 @@ fn shrink_case(label: &str, cloud: bool) {
     );
     assert_eq!(before.len(), after_dump.len());
     if label == "gpt" {
-        let v = run_ok(Command::new("/usr/sbin/sgdisk").arg("-v").arg(&img));
+        let v = run_ok(Command::new("/usr/sbin/sgdisk").arg("-v").arg(&img), None);
         assert!(v.contains("No problems found"), "{v}");
     }
-    let v = run_ok(Command::new("/usr/sbin/sfdisk").arg("--verify").arg(&img));
+    let v = run_ok(
+        Command::new("/usr/sbin/sfdisk").arg("--verify").arg(&img),
+        None,
+    );
     assert!(v.contains("No errors detected"), "{v}");
     assert!(
         read_range(&img, P2_START, P_SIZE) == p2_before,
         "partition 2's bytes changed"
     );
     let p1 = format!("{}p1", lo.dev);
-    run_ok(Command::new("/usr/sbin/e2fsck").args(["-fn", &p1]));
+    run_ok(Command::new("/usr/sbin/e2fsck").args(["-fn", &p1]), None);
     assert_eq!(ext4_blocks(&p1), 10240);
     let sysfs = std::fs::read_to_string(format!("/sys/class/block/{name}/size")).unwrap();
     assert_eq!(sysfs.trim(), "81920");
@@ -444,10 +432,10 @@ fn root_parts_rollback_to_the_old_sizes() {
     assert!(die.contains("on the old root"), "{die}");
 
     assert_eq!(dump(&img), before, "the table is the old one, to the byte");
-    let v = run_ok(Command::new("/usr/sbin/sgdisk").arg("-v").arg(&img));
+    let v = run_ok(Command::new("/usr/sbin/sgdisk").arg("-v").arg(&img), None);
     assert!(v.contains("No problems found"), "{v}");
     let p1 = format!("{}p1", lo.dev);
-    run_ok(Command::new("/usr/sbin/e2fsck").args(["-fn", &p1]));
+    run_ok(Command::new("/usr/sbin/e2fsck").args(["-fn", &p1]), None);
     assert_eq!(ext4_blocks(&p1), 16384);
 }
 

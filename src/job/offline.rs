@@ -272,15 +272,7 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
     let Some(spec) = JobSpec::of_cycle(cycle)? else {
         return Ok(());
     };
-    // A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
-    // the device until they end (lvm holds no O_EXCL to stop a mount).
-    let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
-    if !running.is_empty() {
-        return Err(Error::Refused(format!(
-            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
-            running.join(", ")
-        )));
-    }
+    refuse_while_running(&spec)?;
     let started = cycle
         .iter()
         .any(|e| e.event == "job.step" && e.get("step").as_deref() == Some("resize2fs"));
@@ -306,9 +298,22 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
     e2fsck_verify(j, &spec)
 }
 
+/// A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
+/// the device until they end (lvm holds no O_EXCL to stop a mount).
+pub(super) fn refuse_while_running(spec: &JobSpec) -> Result<()> {
+    let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
+    if !running.is_empty() {
+        return Err(Error::Refused(format!(
+            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
+            running.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// `PID (PATH)` of every process running one of `programs` (by
 /// /proc/PID/exe).
-pub(super) fn programs_running(programs: &[&str]) -> Vec<String> {
+fn programs_running(programs: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for (pid, dir) in crate::proc::processes() {
         let Ok(exe) = std::fs::read_link(dir.join("exe")) else {

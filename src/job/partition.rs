@@ -458,13 +458,7 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
     if !started || settled {
         return Ok(());
     }
-    let running = offline::programs_running(&[&spec.e2fsck, &spec.resize2fs]);
-    if !running.is_empty() {
-        return Err(Error::Refused(format!(
-            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
-            running.join(", ")
-        )));
-    }
+    offline::refuse_while_running(&spec)?;
     let written = cycle
         .iter()
         .rev()
