@@ -211,8 +211,14 @@ pub fn plan(
 }
 
 /// Records the disk's state for `status`.
-fn disk_state(j: &mut Journal, text: &str) -> Result<()> {
-    j.log(&Stage::Job, "job.disk", &format!("state={}", escape(text)))
+/// Records the disk's state for `status`: partition N of DISK, what holds
+/// for it now, at how many sectors.
+fn disk_state(j: &mut Journal, t: &Target, what: &str, sectors: u64) -> Result<()> {
+    let text = format!(
+        "partition {} of {}: {what} ({sectors} sectors)",
+        t.number, t.disk
+    );
+    j.log(&Stage::Job, "job.disk", &format!("state={}", escape(&text)))
 }
 
 /// The offline job: the filesystem, then the partition; rolled back to the
@@ -226,10 +232,9 @@ pub fn shrink(
 ) -> Result<()> {
     disk_state(
         j,
-        &format!(
-            "unchanged: partition {} of {} has its {} sectors; the filesystem is shrunk first",
-            t.number, t.disk, t.old_sectors
-        ),
+        t,
+        "unchanged, the filesystem is shrunk first",
+        t.old_sectors,
     )?;
     offline::shrink(j, spec, rec, fs_blocks, None)?;
     let mut written = None;
@@ -289,10 +294,9 @@ fn resize(
     let patches = disk.patches(&edited)?;
     disk_state(
         j,
-        &format!(
-            "writing the table of {}: partition {} from {} to {} sectors (its old bytes are journaled; 'rootlift return' puts them back)",
-            t.disk, t.number, t.old_sectors, t.new_sectors
-        ),
+        t,
+        "being written to the table (the old bytes are journaled: 'rootlift return' puts them back)",
+        t.new_sectors,
     )?;
     step(
         j,
@@ -316,10 +320,9 @@ fn resize(
     }
     disk_state(
         j,
-        &format!(
-            "the table of {} has partition {} at {} sectors (written, read back); telling the kernel, which still uses {}",
-            t.disk, t.number, t.new_sectors, t.old_sectors
-        ),
+        t,
+        "in the table, read back; the kernel is told next",
+        t.new_sectors,
     )?;
 
     step(j, "part-kernel", &format!("sectors={}", t.new_sectors))?;
@@ -334,10 +337,9 @@ fn resize(
     }
     disk_state(
         j,
-        &format!(
-            "partition {} of {} has {} sectors in the table and in the kernel; fitting the filesystem to it",
-            t.number, t.disk, t.new_sectors
-        ),
+        t,
+        "in the table and the kernel; the filesystem is fitted next",
+        t.new_sectors,
     )?;
     test_fault("part-kernel")?;
 
@@ -352,13 +354,9 @@ fn resize(
     )?;
     disk_state(
         j,
-        &format!(
-            "shrunk: partition {} of {} is {} sectors ({}) in the table and in the kernel, and its filesystem fills it",
-            t.number,
-            t.disk,
-            t.new_sectors,
-            human_bytes(t.bytes(t.new_sectors))
-        ),
+        t,
+        "shrunk: table, kernel and filesystem agree",
+        t.new_sectors,
     )
 }
 
@@ -417,19 +415,17 @@ fn roll_back(
     }
     disk_state(
         j,
-        &format!(
-            "rolling back: partition {} of {} has its old {} sectors in the table and in the kernel; the filesystem is grown to fill it",
-            t.number, t.disk, t.old_sectors
-        ),
+        t,
+        "rolling back: table and kernel have the old size, the filesystem is grown to it",
+        t.old_sectors,
     )?;
     e2fsck_repair(j, spec)?;
     fill(j, spec, t)?;
     disk_state(
         j,
-        &format!(
-            "rolled back: partition {} of {} and its filesystem have their old size ({} sectors)",
-            t.number, t.disk, t.old_sectors
-        ),
+        t,
+        "rolled back: table, kernel and filesystem have the old size",
+        t.old_sectors,
     )
 }
 

@@ -99,59 +99,56 @@ fn sectors(
     sector_size: u64,
     len: usize,
 ) -> Result<Vec<u8>, String> {
-    let at = lba
-        .checked_mul(sector_size)
-        .ok_or_else(|| format!("lba {lba} overflows"))?;
-    read(at, len)
+    read(lba.checked_mul(sector_size).ok_or("lba overflows")?, len)
 }
 
 /// The array's length in bytes and in whole sectors.
-fn array_len(entries: u32, sector_size: u64) -> Result<(usize, u64), String> {
+fn array_len(entries: u32, sector_size: u64) -> Result<(usize, u64), &'static str> {
     let bytes = usize::try_from(entries)
         .ok()
         .and_then(|n| n.checked_mul(ENTRY_SIZE))
         .filter(|&b| b > 0 && b <= MAX_ARRAY_BYTES)
-        .ok_or_else(|| format!("{entries} partition entries"))?;
+        .ok_or("impossible number of partition entries")?;
     Ok((bytes, (bytes as u64).div_ceil(sector_size)))
 }
 
 /// Parses and checks the header in `b` (one sector) found at `lba`.
 fn parse_header(b: &[u8], lba: u64, disk_sectors: u64, sector_size: u64) -> Result<Header, String> {
-    let which = if lba == 1 { "primary" } else { "backup" };
-    let bad = |why: String| format!("{which} gpt header at lba {lba}: {why}");
+    header(b, lba, disk_sectors, sector_size).map_err(|why| {
+        let which = if lba == 1 { "primary" } else { "backup" };
+        format!("{which} gpt header at lba {lba}: {why}")
+    })
+}
+
+fn header(b: &[u8], lba: u64, disk_sectors: u64, sector_size: u64) -> Result<Header, &'static str> {
     if b.get(SIGNATURE..SIGNATURE + 8) != Some(SIGNATURE_BYTES.as_slice()) {
-        return Err(bad("no 'EFI PART' signature".into()));
+        return Err("no 'EFI PART' signature");
     }
-    let u32_at = |at| le_u32(b, at).ok_or_else(|| bad("truncated".into()));
-    let u64_at = |at| le_u64(b, at).ok_or_else(|| bad("truncated".into()));
-    let revision = u32_at(REVISION)?;
-    if revision >> 16 != REVISION_MAJOR {
-        return Err(bad(format!("revision {revision:#010x}")));
+    let u32_at = |at| le_u32(b, at).ok_or("truncated");
+    let u64_at = |at| le_u64(b, at).ok_or("truncated");
+    if u32_at(REVISION)? >> 16 != REVISION_MAJOR {
+        return Err("unknown revision");
     }
     let header_size = usize::try_from(u32_at(HEADER_SIZE)?).unwrap_or(usize::MAX);
     if header_size < MIN_HEADER_SIZE || header_size > b.len() {
-        return Err(bad(format!("header size {header_size}")));
+        return Err("impossible header size");
     }
     let mut raw = b.get(..header_size).unwrap_or(&[]).to_vec();
     let stored = u32_at(HEADER_CRC32)?;
     put(&mut raw, HEADER_CRC32, &[0; 4]);
-    let computed = crc32::checksum(&raw);
-    if stored != computed {
-        return Err(bad(format!(
-            "header crc32 {stored:#010x}, computed {computed:#010x}"
-        )));
+    if stored != crc32::checksum(&raw) {
+        return Err("bad header crc32");
     }
     put(&mut raw, HEADER_CRC32, &stored.to_le_bytes());
-    let entry_size = u32_at(SIZE_OF_PARTITION_ENTRY)?;
-    if entry_size as usize != ENTRY_SIZE {
-        return Err(bad(format!("partition entry size {entry_size}")));
+    if u32_at(SIZE_OF_PARTITION_ENTRY)? as usize != ENTRY_SIZE {
+        return Err("partition entry size is not 128");
     }
     let h = Header {
         my_lba: u64_at(MY_LBA)?,
         alternate_lba: u64_at(ALTERNATE_LBA)?,
         first_usable_lba: u64_at(FIRST_USABLE_LBA)?,
         last_usable_lba: u64_at(LAST_USABLE_LBA)?,
-        disk_guid: get::<16>(b, DISK_GUID).ok_or_else(|| bad("truncated".into()))?,
+        disk_guid: get::<16>(b, DISK_GUID).ok_or("truncated")?,
         partition_entry_lba: u64_at(PARTITION_ENTRY_LBA)?,
         number_of_partition_entries: u32_at(NUMBER_OF_PARTITION_ENTRIES)?,
         partition_entry_array_crc32: u32_at(PARTITION_ENTRY_ARRAY_CRC32)?,
@@ -159,7 +156,7 @@ fn parse_header(b: &[u8], lba: u64, disk_sectors: u64, sector_size: u64) -> Resu
     };
     // The geometry every later step relies on, in disk order: header 1,
     // primary array, usable space, backup array, backup header.
-    let (_, array_sectors) = array_len(h.number_of_partition_entries, sector_size).map_err(bad)?;
+    let (_, array_sectors) = array_len(h.number_of_partition_entries, sector_size)?;
     let array_end = h.partition_entry_lba.checked_add(array_sectors);
     let last = disk_sectors.saturating_sub(1);
     let ok = h.my_lba == lba
@@ -174,15 +171,7 @@ fn parse_header(b: &[u8], lba: u64, disk_sectors: u64, sector_size: u64) -> Resu
             (_, None) => false,
         };
     if !ok {
-        return Err(bad(format!(
-            "impossible geometry: my_lba {} alternate_lba {} usable {}-{} entries at {} ({} sectors) on a disk of {disk_sectors} sectors",
-            h.my_lba,
-            h.alternate_lba,
-            h.first_usable_lba,
-            h.last_usable_lba,
-            h.partition_entry_lba,
-            array_sectors
-        )));
+        return Err("impossible geometry (own, alternate, usable or entry lba)");
     }
     Ok(h)
 }
@@ -203,12 +192,8 @@ impl Gpt {
         let backup = parse_header(&block, primary.alternate_lba, disk_sectors, sector_size)?;
         let (len, _) = array_len(primary.number_of_partition_entries, sector_size)?;
         let array = sectors(read, primary.partition_entry_lba, sector_size, len)?;
-        let computed = crc32::checksum(&array);
-        if computed != primary.partition_entry_array_crc32 {
-            return Err(format!(
-                "primary gpt entry array crc32 {:#010x}, computed {computed:#010x}",
-                primary.partition_entry_array_crc32
-            ));
+        if crc32::checksum(&array) != primary.partition_entry_array_crc32 {
+            return Err("bad crc32 of the primary gpt entry array".into());
         }
         let copy = sectors(read, backup.partition_entry_lba, sector_size, len)?;
         let agree = backup.alternate_lba == 1
@@ -246,8 +231,7 @@ impl Gpt {
                 || end > self.primary.last_usable_lba
             {
                 return Err(format!(
-                    "partition {number}: lba {start}-{end} outside the usable {}-{}",
-                    self.primary.first_usable_lba, self.primary.last_usable_lba
+                    "partition {number} lies outside the usable sectors"
                 ));
             }
             let attributes = le_u64(e, ATTRIBUTES).unwrap_or(0);
@@ -302,14 +286,14 @@ impl Gpt {
         let last = disk_sectors
             .checked_sub(1)
             .filter(|&l| l > self.backup.my_lba)
-            .ok_or_else(|| format!("the disk ({disk_sectors} sectors) did not grow"))?;
+            .ok_or("the disk did not grow")?;
         let array_lba = last
             .checked_sub(array_sectors)
-            .ok_or_else(|| "no room for the backup array".to_owned())?;
+            .ok_or("no room for the backup array")?;
         let last_usable = array_lba
             .checked_sub(1)
             .filter(|&l| l >= self.primary.last_usable_lba)
-            .ok_or_else(|| "no room for the backup array".to_owned())?;
+            .ok_or("no room for the backup array")?;
         self.moved_from = Some(self.backup.my_lba);
         let p = &mut self.primary;
         p.alternate_lba = last;

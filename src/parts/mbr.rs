@@ -85,7 +85,7 @@ impl Mbr {
         for slot in 0..4 {
             let (boot, kind, start, size) = entry(&self.sector, slot).unwrap_or_default();
             if boot != 0 && boot != BOOTABLE {
-                return Err(format!("entry {}: boot indicator {boot:#04x}", slot + 1));
+                return Err("a primary entry has a bad boot indicator".into());
             }
             if kind == 0 {
                 continue;
@@ -130,7 +130,7 @@ impl Mbr {
             .filter(|n| (1..=4).contains(n))
             .map(|n| PARTITION_TABLE + (n - 1) * ENTRY_SIZE)
             .ok_or_else(|| format!("partition {number} is not a primary"))?;
-        let count = u32::try_from(size).map_err(|_| format!("{size} sectors do not fit an mbr"))?;
+        let count = u32::try_from(size).map_err(|_| "too many sectors for an mbr".to_owned())?;
         let end = start
             .checked_add(size)
             .and_then(|e| e.checked_sub(1))
@@ -169,9 +169,7 @@ fn partition(
     disk_sectors: u64,
 ) -> Result<Partition, String> {
     if start == 0 || size == 0 || start.saturating_add(size) > disk_sectors {
-        return Err(format!(
-            "partition {number}: sectors {start}+{size} on a disk of {disk_sectors} sectors"
-        ));
+        return Err(format!("partition {number} lies beyond the disk"));
     }
     Ok(Partition {
         number,
@@ -204,14 +202,14 @@ fn logicals(
             .ok_or_else(|| "ebr offset overflows".to_owned())?;
         let b = read(at, SECTOR)?;
         if !has_boot_signature(&b) {
-            return Err(format!("extended boot record at sector {ebr}: no 0x55aa"));
+            return Err("an extended boot record has no 0x55aa".into());
         }
         let (boot, kind, rel, size) = entry(&b, 0).unwrap_or_default();
         if kind != 0 {
             let start = ebr.saturating_add(rel);
             if start.saturating_add(size) > ext_end || rel == 0 {
                 return Err(format!(
-                    "logical partition {number}: sectors {start}+{size} outside the extended partition"
+                    "logical partition {number} lies outside its extended one"
                 ));
             }
             list.push(partition(
@@ -231,13 +229,11 @@ fn logicals(
         let next = ext_start.saturating_add(next_rel);
         // Each EBR lies after the one before, inside the extended partition.
         if !EXTENDED_TYPES.contains(&next_kind) || next <= ebr || next >= ext_end {
-            return Err(format!(
-                "extended boot record chain: bad link to sector {next}"
-            ));
+            return Err("a bad link in the extended boot record chain".into());
         }
         ebr = next;
     }
-    Err(format!("more than {MAX_LOGICALS} logical partitions"))
+    Err("too many logical partitions".into())
 }
 
 /// The CHS address of `lba` in the geometry partitioning tools assume for

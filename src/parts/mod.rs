@@ -17,7 +17,7 @@ pub mod blkpg;
 pub mod disk;
 pub mod gpt;
 pub mod mbr;
-mod report;
+pub mod report;
 pub mod survey;
 
 use std::path::Path;
@@ -134,15 +134,15 @@ impl Table {
     /// Reads and checks the table of `src` in sectors of `sector_size`.
     pub fn read<S: BlockSource + ?Sized>(src: &S, sector_size: u64) -> Result<Table, String> {
         if !matches!(sector_size, 512 | 1024 | 2048 | 4096) {
-            return Err(format!("sector size {sector_size}"));
+            return Err("unsupported sector size".into());
         }
         let disk_sectors = src.size() / sector_size;
         let mut read = |offset: u64, len: usize| -> Result<Vec<u8>, String> {
             let mut buf = vec![0u8; len];
             match read_full(src, offset, &mut buf) {
                 Ok(n) if n == len => Ok(buf),
-                Ok(_) => Err(format!("{len} bytes at {offset} are beyond the end")),
-                Err(e) => Err(format!("read at {offset}: {e}")),
+                Ok(_) => Err(format!("the disk ends before byte {}", offset + len as u64)),
+                Err(e) => Err(e.to_string()),
             }
         };
         let sector0 = read(0, mbr::SECTOR)?;
@@ -201,12 +201,7 @@ impl Table {
             .clone();
         if p.role != Role::Primary {
             return Err(format!(
-                "partition {number} is {} partition: only GPT and primary MBR partitions are resized",
-                if p.role == Role::Logical {
-                    "a logical"
-                } else {
-                    "an extended"
-                }
+                "partition {number} is a logical or extended one: only GPT and primary MBR partitions are resized"
             ));
         }
         let end = p
@@ -216,8 +211,8 @@ impl Table {
             .filter(|&e| size > 0 && e <= self.last_lba)
             .ok_or_else(|| {
                 format!(
-                    "partition {number} cannot end past sector {} ({size} sectors from {})",
-                    self.last_lba, p.start
+                    "partition {number} cannot end past sector {}",
+                    self.last_lba
                 )
             })?;
         if let Some(q) = self
@@ -226,10 +221,8 @@ impl Table {
             .find(|q| q.number != number && q.start <= end && p.start <= q.end())
         {
             return Err(format!(
-                "partition {number} ending at sector {end} would overlap partition {} ({}-{})",
-                q.number,
-                q.start,
-                q.end()
+                "partition {number} ending at sector {end} would overlap partition {}",
+                q.number
             ));
         }
         match &mut self.gpt {
@@ -312,14 +305,8 @@ pub fn patches<S: BlockSource + ?Sized>(src: &S, blocks: &[Block]) -> Result<Vec
     let mut out = Vec::new();
     for b in blocks {
         let mut old = vec![0u8; b.bytes.len()];
-        let n =
-            read_full(src, b.offset, &mut old).map_err(|e| format!("read at {}: {e}", b.offset))?;
-        if n != old.len() {
-            return Err(format!(
-                "{} bytes at {} are beyond the end",
-                old.len(),
-                b.offset
-            ));
+        if read_full(src, b.offset, &mut old).map_err(|e| e.to_string())? != old.len() {
+            return Err("a table structure lies beyond the end of the disk".into());
         }
         let mut i = 0;
         while i < old.len() {
@@ -351,13 +338,20 @@ pub fn patches<S: BlockSource + ?Sized>(src: &S, blocks: &[Block]) -> Result<Vec
     Ok(out)
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// The old bytes of `patches` as one journal word: `OFFSET:HEX,...`.
 pub fn old_text(patches: &[Patch]) -> String {
     let runs: Vec<String> = patches
         .iter()
         .map(|p| {
-            let hex: String = p.old.iter().map(|b| format!("{b:02x}")).collect();
-            format!("{}:{hex}", p.offset)
+            let mut run = p.offset.to_string();
+            run.push(':');
+            for b in &p.old {
+                run.push(char::from(HEX[usize::from(b >> 4)]));
+                run.push(char::from(HEX[usize::from(b & 15)]));
+            }
+            run
         })
         .collect();
     runs.join(",")
@@ -390,15 +384,7 @@ pub fn check_overlaps(list: &[Partition]) -> Result<(), String> {
             let nested = (a.role == Role::Extended) != (b.role == Role::Extended)
                 && (a.role == Role::Logical || b.role == Role::Logical);
             if !nested && a.start <= b.end() && b.start <= a.end() {
-                return Err(format!(
-                    "partitions {} ({}-{}) and {} ({}-{}) overlap",
-                    a.number,
-                    a.start,
-                    a.end(),
-                    b.number,
-                    b.start,
-                    b.end()
-                ));
+                return Err(format!("partitions {} and {} overlap", a.number, b.number));
             }
         }
     }

@@ -51,20 +51,17 @@ pub fn json(t: &Table, device: &str) -> Json {
 
 pub fn text(t: &Table, device: &str) -> String {
     let mut s = format!(
-        "{device}: {} table, id {}, {} sectors of {} bytes ({})",
+        "{device}: {} table {}, {} sectors of {} bytes, partitions from sector {} to {}\n",
         t.label.as_str(),
         t.id,
         t.disk_sectors,
         t.sector_size,
-        human_bytes(t.disk_sectors.saturating_mul(t.sector_size))
+        t.first_lba,
+        t.last_lba
     );
-    if t.label == Label::Gpt {
-        s.push_str(&format!(", usable sectors {}-{}", t.first_lba, t.last_lba));
-    }
-    s.push('\n');
     for p in &t.partitions {
         s.push_str(&format!(
-            "{}: sectors {}-{} ({} sectors, {}), type {}",
+            "{}: start {} end {} sectors {} ({}) type {}",
             node_name(device, p.number),
             p.start,
             p.end(),
@@ -72,22 +69,24 @@ pub fn text(t: &Table, device: &str) -> String {
             human_bytes(p.size.saturating_mul(t.sector_size)),
             p.type_id
         ));
-        match p.role {
-            Role::Extended => s.push_str(", extended"),
-            Role::Logical => s.push_str(", logical"),
-            Role::Primary => {}
+        let words = [
+            (p.role == Role::Extended).then_some("extended"),
+            (p.role == Role::Logical).then_some("logical"),
+            p.bootable.then_some("bootable"),
+        ];
+        for w in words.into_iter().flatten() {
+            s.push(' ');
+            s.push_str(w);
         }
-        if p.bootable {
-            s.push_str(", bootable");
-        }
-        if let Some(u) = &p.uuid {
-            s.push_str(&format!(", uuid {u}"));
-        }
-        if let Some(n) = &p.name {
-            s.push_str(&format!(", name \"{n}\""));
-        }
-        if let Some(a) = &p.attrs {
-            s.push_str(&format!(", attrs \"{a}\""));
+        for (key, value) in [
+            (" uuid ", &p.uuid),
+            (" name ", &p.name),
+            (" attrs ", &p.attrs),
+        ] {
+            if let Some(v) = value {
+                s.push_str(key);
+                crate::json::escape_into(&mut s, v);
+            }
         }
         s.push('\n');
     }
