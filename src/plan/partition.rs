@@ -30,9 +30,8 @@ pub fn survey(stack: Option<&Node>, major: u32, minor: u32, node: &str) -> Secti
         Err(e) => Err(e.to_string()),
     });
     let floor_end = match &part {
-        Some(Ok(rp)) => crate::ext4::read_superblock(Path::new(node))
-            .ok()
-            .and_then(|sb| rp.sectors_for(sb.min_blocks().saturating_mul(sb.block_size())))
+        Some(Ok(rp)) => floor_bytes(node)
+            .and_then(|bytes| rp.sectors_for(bytes))
             .zip(rp.partition().ok().map(|p| p.start))
             .map(|(sectors, start)| start.saturating_add(sectors).saturating_sub(1)),
         _ => None,
@@ -43,6 +42,16 @@ pub fn survey(stack: Option<&Node>, major: u32, minor: u32, node: &str) -> Secti
         is_lv: matches!(stack.map(|n| &n.kind), Some(Kind::Dm { lvm: Some(_), .. })),
         cloud_init: cloudinit::detect(Path::new("/")),
     }
+}
+
+/// The shrink floor of the mounted root in bytes: the on-disk floor,
+/// raised by the blocks the kernel has allocated since the on-disk free
+/// count was written (statvfs(2) is live), as a job's check does.
+fn floor_bytes(node: &str) -> Option<u64> {
+    let sb = crate::ext4::read_superblock(Path::new(node)).ok()?;
+    let live_free = rustix::fs::statvfs("/").ok()?.f_bfree;
+    let since = sb.free_blocks_count.saturating_sub(live_free);
+    Some(sb.min_blocks().saturating_add(since).saturating_mul(sb.block_size()))
 }
 
 impl Section {
