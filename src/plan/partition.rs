@@ -51,7 +51,11 @@ fn floor_bytes(node: &str) -> Option<u64> {
     let sb = crate::ext4::read_superblock(Path::new(node)).ok()?;
     let live_free = rustix::fs::statvfs("/").ok()?.f_bfree;
     let since = sb.free_blocks_count.saturating_sub(live_free);
-    Some(sb.min_blocks().saturating_add(since).saturating_mul(sb.block_size()))
+    Some(
+        sb.min_blocks()
+            .saturating_add(since)
+            .saturating_mul(sb.block_size()),
+    )
 }
 
 impl Section {
