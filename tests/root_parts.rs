@@ -14,6 +14,8 @@
 //! - the way back: a failure after the table write rolls back inline, and a
 //!   worker that dies right after the write is rolled back by `return`
 //!   from the journal's old bytes: the old sizes, exactly;
+//! - the same shrink `--at-shutdown`, run by rootlift as the shutdown
+//!   program under a stand-in systemd (tests/common/fake_systemd.sh);
 //! - `grow` of a btrfs partition (BTRFS_IOC_RESIZE needs only
 //!   CAP_SYS_ADMIN): to a SIZE, to the next partition, and after the disk
 //!   grew, to its new end with the GPT backup moved there;
@@ -532,6 +534,65 @@ fn root_parts_grow_a_btrfs_partition() {
         "{c}"
     );
     assert!(c.contains("file intact"), "{c}");
+}
+
+#[test]
+fn root_parts_shrink_a_partition_root_at_shutdown() {
+    require_root();
+    let s = Scratch::new("parts-atshutdown");
+    let content = system_content(
+        &s,
+        &[(
+            "usr/lib/systemd/systemd",
+            include_str!("common/fake_systemd.sh").as_bytes(),
+            0o755,
+        )],
+        &KIT,
+    );
+    let img = make_disk(&s, "gpt", &content);
+    let before = dump(&img);
+    let p2_before = read_range(&img, P2_START, P_SIZE);
+    let lo = PartLoop::attach(&img);
+    let p1 = format!("{}p1", lo.dev);
+    let out = in_ns(
+        Pid::New,
+        &s.path,
+        &system_script(&p1, "exec /usr/lib/systemd/systemd --system"),
+    );
+    let all = format!(
+        "{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // reboot(2) ends the PID namespace as a SIGHUP of its init would.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(1), "{all}");
+    assert!(all.contains("install rc=0"), "{all}");
+    assert!(
+        all.contains("partition 1 ends at sector 83967 instead of 133119"),
+        "{all}"
+    );
+
+    let log = run_ok(
+        Command::new("/usr/sbin/debugfs").args(["-R", "cat /var/log/rootlift.log", &p1]),
+        None,
+    );
+    assert!(
+        log.contains("step=part-kernel sectors=81920"),
+        "{log}\n{all}"
+    );
+    assert!(log.contains("part_sectors_after=81920"), "{log}");
+    assert!(log.contains("job.done code=0 result=ok"), "{log}");
+    let after = dump(&img);
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].1.contains("size=       81920"), "{changed:?}");
+    assert!(
+        read_range(&img, P2_START, P_SIZE) == p2_before,
+        "partition 2's bytes changed"
+    );
+    run_ok(Command::new("/usr/sbin/e2fsck").args(["-fn", &p1]), None);
+    assert_eq!(ext4_blocks(&p1), 10240);
 }
 
 const FOURK_BODY: &str = r#"
