@@ -379,20 +379,23 @@ fn attrs_text(a: u64) -> Option<String> {
         "NoBlockIOProtocol",
         "LegacyBIOSBootable",
     ];
-    let mut words: Vec<String> = NAMED
-        .iter()
-        .enumerate()
-        .filter(|(bit, _)| a & (1 << bit) != 0)
-        .map(|(_, n)| (*n).to_owned())
-        .collect();
-    let guid_bits: Vec<String> = (48..64)
-        .filter(|bit| a & (1u64 << bit) != 0)
-        .map(|bit: u32| bit.to_string())
-        .collect();
-    if !guid_bits.is_empty() {
-        words.push(format!("GUID:{}", guid_bits.join(",")));
+    let mut s = String::new();
+    for (bit, name) in NAMED.iter().enumerate() {
+        if a & (1 << bit) != 0 {
+            s.push_str(name);
+            s.push(' ');
+        }
     }
-    (!words.is_empty()).then(|| words.join(" "))
+    let mut sep = "GUID:";
+    for bit in 48..64 {
+        if a & (1u64 << bit) != 0 {
+            s.push_str(sep);
+            s.push_str(&bit.to_string());
+            sep = ",";
+        }
+    }
+    let s = s.trim_end().to_owned();
+    (!s.is_empty()).then_some(s)
 }
 
 #[cfg(test)]

@@ -277,25 +277,6 @@ impl Table {
             None => vec![self.mbr.block()],
         }
     }
-
-    /// Whether `other` is this table with only partition `number`'s size
-    /// changed (the check after a write, on the table read back).
-    pub fn same_but_size(&self, other: &Table, number: u32) -> bool {
-        let strip = |t: &Table| -> Vec<Partition> {
-            t.partitions
-                .iter()
-                .map(|p| Partition {
-                    size: if p.number == number { 0 } else { p.size },
-                    ..p.clone()
-                })
-                .collect()
-        };
-        self.label == other.label
-            && self.id == other.id
-            && self.sector_size == other.sector_size
-            && self.first_lba == other.first_lba
-            && strip(self) == strip(other)
-    }
 }
 
 /// The runs of `blocks` that differ from what `src` holds now (runs closer
