@@ -32,15 +32,8 @@ impl<S: BlockSource> BlockSource for Overlay<'_, S> {
         let out = &mut buf[..n];
         out.fill(0);
         let _ = self.base.read_at(offset, out)?;
-        let end = offset + n as u64;
         for w in &self.writes {
-            let w_end = w.offset + w.bytes.len() as u64;
-            if w_end <= offset || w.offset >= end {
-                continue;
-            }
-            let (from, to) = (w.offset.max(offset), w_end.min(end));
-            out[(from - offset) as usize..(to - offset) as usize]
-                .copy_from_slice(&w.bytes[(from - w.offset) as usize..(to - w.offset) as usize]);
+            sparse::copy_over(out, offset, w.offset, &w.bytes);
         }
         Ok(n)
     }
