@@ -447,6 +447,47 @@ fn mbr_mutations_are_refused() {
     }
 }
 
+#[test]
+fn parts_on_what_holds_no_table_fails_with_one_line() {
+    let s = Scratch::new("parts-bad");
+    let empty = image(&s, "empty.img", 1);
+    let garbage = s.path.join("garbage.img");
+    fs::write(&garbage, vec![0x55u8; 4096]).unwrap();
+    let dir = s.path.display().to_string();
+    let cases: [(&str, &str); 5] = [
+        (
+            "/nonexistent/disk.img",
+            "open /nonexistent/disk.img: ENOENT",
+        ),
+        ("/dev/null", "neither a block device nor a disk image"),
+        (&dir, "is neither a block device nor a disk image"),
+        (
+            empty.to_str().unwrap(),
+            "no partition table (no 0x55aa boot signature)",
+        ),
+        (garbage.to_str().unwrap(), "no partition table"),
+    ];
+    for (path, says) in cases {
+        for json in [false, true] {
+            let mut cmd = rootlift();
+            cmd.arg("parts").arg(path);
+            if json {
+                cmd.arg("--json");
+            }
+            let out = run(&mut cmd, None);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{path}: {err}");
+            assert!(out.stdout.is_empty(), "{path}: nothing on stdout");
+            assert!(
+                err.starts_with("rootlift: error: ")
+                    && err.contains(says)
+                    && err.lines().count() == 1,
+                "{path}: {err}"
+            );
+        }
+    }
+}
+
 // ------------------------------------------------------------- writing
 
 /// `sfdisk --dump` with the device path left out.

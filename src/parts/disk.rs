@@ -67,7 +67,7 @@ impl Disk {
         } else if meta.is_file() {
             disk.sector_size = detect_sector_size(&disk);
         } else {
-            return Err(Error::Refused(format!(
+            return Err(Error::Failed(format!(
                 "{} is neither a block device nor a disk image",
                 disk.path
             )));
