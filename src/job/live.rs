@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::facts;
-use super::partition::{self, RootKind};
+use super::growpart::{self, RootKind};
+use super::partition;
 use super::shutdown;
 use super::spec::{JobSpec, Kind};
 use crate::bring;
@@ -32,7 +33,7 @@ struct Prepared {
     bring: Vec<PathBuf>,
     files: Vec<PathBuf>,
     steps: Vec<String>,
-    /// The cloud-init drop-in to write once confirmed (partition.rs).
+    /// The cloud-init drop-in to write once confirmed (growpart.rs).
     dropin: Option<crate::cloudinit::CloudInit>,
 }
 
@@ -138,7 +139,7 @@ pub fn shrink(
         (None, Kind::ShrinkPartition { .. }) => RootKind::Partition,
         _ => RootKind::Bare,
     };
-    (p.dropin, p.spec.cloud_init) = partition::cloud_init_guard(kind, growpart)?;
+    (p.dropin, p.spec.cloud_init) = growpart::cloud_init_guard(kind, growpart)?;
     run_live(p, job)
 }
 
@@ -307,12 +308,12 @@ fn run_at_shutdown(p: Prepared, job: &JobOptions) -> Result<()> {
         p.steps.len() + 2,
         shutdown::LOG_ON_ROOT
     ));
-    text.push_str(&partition::dropin_line(p.dropin.as_ref()));
+    text.push_str(&growpart::dropin_line(p.dropin.as_ref()));
     output::text(&text)?;
     if !job.yes {
         ask()?;
     }
-    partition::write_dropin(p.dropin.as_ref())?;
+    growpart::write_dropin(p.dropin.as_ref())?;
     let rec = format!("0 idle record.root {}\n", record::root_detail(&p.plan.root));
     shutdown::install(&p.spec, &kit, &rec, size)?;
     output::text(&format!(
@@ -349,12 +350,12 @@ fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
         "  {}. return: remount the root, pivot back, resume\n",
         p.steps.len() + 2
     ));
-    text.push_str(&partition::dropin_line(p.dropin.as_ref()));
+    text.push_str(&growpart::dropin_line(p.dropin.as_ref()));
     output::text(&text)?;
     if !job.yes {
         ask()?;
     }
-    partition::write_dropin(p.dropin.as_ref())?;
+    growpart::write_dropin(p.dropin.as_ref())?;
     enter::enter(&EnterOptions {
         size: None,
         bring: p.bring,

@@ -4,6 +4,7 @@
 
 pub mod control;
 pub mod facts;
+pub mod growpart;
 pub mod live;
 pub mod offline;
 pub mod partition;

@@ -59,8 +59,8 @@ fn floor_bytes(node: &str) -> Option<u64> {
 }
 
 impl Section {
-    /// Whether cloud-init would undo a shrink of this root (partition.rs
-    /// in job/ decides the same way).
+    /// Whether cloud-init would undo a shrink of this root (job/growpart.rs
+    /// decides the same way).
     fn undoes(&self, ci: &CloudInit) -> bool {
         match (&self.part, self.is_lv) {
             (_, true) => false,

@@ -1,0 +1,81 @@
+//! What a shrink does about cloud-init growing the root back at the next
+//! boot (cloudinit.rs reads its configuration): refused where growpart or
+//! resize_rootfs would undo it, unless the operator says to disable them
+//! (a drop-in, written after the yes and before anything else) or to keep
+//! them. The choice is recorded in the job's spec.
+
+use std::path::Path;
+
+use crate::cli::Growpart;
+use crate::cloudinit::{self, CloudInit};
+use crate::error::{Error, Result};
+
+/// What a shrink of a root of this kind leaves for cloud-init to undo at
+/// the next boot: on a partition, growpart grows it back (resize_rootfs
+/// then follows); on a bare device the filesystem is smaller than the
+/// device, and resize_rootfs grows it back. An LV root is neither: lvm
+/// keeps the LV's size and the filesystem fills it exactly.
+pub enum RootKind {
+    Lv,
+    Partition,
+    Bare,
+}
+
+/// The cloud-init check of a shrink: refused while cloud-init would undo
+/// it, unless told. Returns the drop-in to write (`--disable-growpart`)
+/// and the words the job spec records.
+pub fn cloud_init_guard(
+    kind: RootKind,
+    choice: Growpart,
+) -> Result<(Option<CloudInit>, Option<String>)> {
+    let Some(ci) = cloudinit::detect(Path::new("/")) else {
+        return Ok((None, None));
+    };
+    let undo = match kind {
+        RootKind::Lv => None,
+        RootKind::Partition => ci
+            .growpart
+            .then_some("growpart would grow the partition back"),
+        RootKind::Bare => ci
+            .resize_rootfs
+            .then_some("resize_rootfs would grow the filesystem back to its device"),
+    };
+    let Some(undo) = undo else {
+        return Ok((None, None));
+    };
+    match choice {
+        Growpart::Refuse => Err(Error::Refused(format!(
+            "cloud-init is installed and {undo} at the next boot ({}): pass --disable-growpart \
+             (a drop-in /{} turns growpart and resize_rootfs off for /) or --keep-growpart",
+            ci.files.join(", "),
+            cloudinit::DROPIN
+        ))),
+        Growpart::Keep => Ok((None, Some(format!("kept: {undo} at the next boot")))),
+        Growpart::Disable => Ok((
+            Some(ci),
+            Some(format!("disabled by /{}", cloudinit::DROPIN)),
+        )),
+    }
+}
+
+/// The plan's line about the drop-in, when one is written.
+pub fn dropin_line(dropin: Option<&CloudInit>) -> String {
+    match dropin {
+        Some(_) => format!(
+            "before enter: write /{} (cloud-init's growpart and resize_rootfs off for /)\n",
+            cloudinit::DROPIN
+        ),
+        None => String::new(),
+    }
+}
+
+/// Writes the drop-in, once the operator said yes.
+pub fn write_dropin(dropin: Option<&CloudInit>) -> Result<()> {
+    if let Some(ci) = dropin {
+        let path = cloudinit::write_dropin(Path::new("/"), ci)?;
+        crate::output::text(&format!(
+            "wrote {path}: cloud-init will not grow the root back\n"
+        ))?;
+    }
+    Ok(())
+}
