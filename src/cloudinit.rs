@@ -40,6 +40,33 @@ pub struct CloudInit {
     pub files: Vec<String>,
 }
 
+/// What a shrink of a root of this kind leaves for cloud-init to undo at
+/// the next boot: on a partition, growpart grows it back (resize_rootfs
+/// then follows); on a bare device the filesystem is smaller than the
+/// device, and resize_rootfs grows it back. An LV root is neither: lvm
+/// keeps the LV's size and the filesystem fills it exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootKind {
+    Lv,
+    Partition,
+    Bare,
+}
+
+impl CloudInit {
+    /// What would undo a shrink of a root of `kind`, if anything would.
+    pub fn undoes(&self, kind: RootKind) -> Option<&'static str> {
+        match kind {
+            RootKind::Lv => None,
+            RootKind::Partition => self
+                .growpart
+                .then_some("growpart would grow the partition back"),
+            RootKind::Bare => self
+                .resize_rootfs
+                .then_some("resize_rootfs would grow the filesystem back to its device"),
+        }
+    }
+}
+
 /// The keys read, as the last file that set them has them.
 #[derive(Default)]
 struct Keys {
@@ -354,6 +381,24 @@ system_info:
         let after = verdict(&keys(&[DEBIAN, &text]), false);
         assert!(!after.growpart && !after.resize_rootfs, "{text}");
         assert_eq!(after.other_devices, vec!["/dev/vdb".to_owned()]);
+    }
+
+    #[test]
+    fn what_undoes_a_shrink_depends_on_the_root() {
+        let mut ci = verdict(&keys(&[DEBIAN]), false);
+        assert_eq!(ci.undoes(RootKind::Lv), None);
+        assert!(
+            ci.undoes(RootKind::Partition)
+                .is_some_and(|w| w.starts_with("growpart"))
+        );
+        assert!(
+            ci.undoes(RootKind::Bare)
+                .is_some_and(|w| w.starts_with("resize_rootfs"))
+        );
+        ci.growpart = false;
+        assert_eq!(ci.undoes(RootKind::Partition), None);
+        ci.resize_rootfs = false;
+        assert_eq!(ci.undoes(RootKind::Bare), None);
     }
 
     #[test]

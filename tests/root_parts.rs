@@ -250,7 +250,7 @@ fn shrink_case(label: &str, cloud: bool) {
             "{refused}"
         );
         assert!(refused.contains("nothing journaled"), "{refused}");
-        assert!(plan.contains("cloud-init:  installed (growpart for / on, resize_rootfs on): growpart would grow a shrunk root back"), "{plan}");
+        assert!(plan.contains("cloud-init:  installed (growpart for / on, resize_rootfs on): growpart would grow the partition back at the next boot: shrink refuses unless --disable-growpart"), "{plan}");
     }
 
     let j = &sec["shrink"];

@@ -7,19 +7,8 @@
 use std::path::Path;
 
 use crate::cli::Growpart;
-use crate::cloudinit::{self, CloudInit};
+use crate::cloudinit::{self, CloudInit, RootKind};
 use crate::error::{Error, Result};
-
-/// What a shrink of a root of this kind leaves for cloud-init to undo at
-/// the next boot: on a partition, growpart grows it back (resize_rootfs
-/// then follows); on a bare device the filesystem is smaller than the
-/// device, and resize_rootfs grows it back. An LV root is neither: lvm
-/// keeps the LV's size and the filesystem fills it exactly.
-pub enum RootKind {
-    Lv,
-    Partition,
-    Bare,
-}
 
 /// The cloud-init check of a shrink: refused while cloud-init would undo
 /// it, unless told. Returns the drop-in to write (`--disable-growpart`)
@@ -31,16 +20,7 @@ pub fn cloud_init_guard(
     let Some(ci) = cloudinit::detect(Path::new("/")) else {
         return Ok((None, None));
     };
-    let undo = match kind {
-        RootKind::Lv => None,
-        RootKind::Partition => ci
-            .growpart
-            .then_some("growpart would grow the partition back"),
-        RootKind::Bare => ci
-            .resize_rootfs
-            .then_some("resize_rootfs would grow the filesystem back to its device"),
-    };
-    let Some(undo) = undo else {
+    let Some(undo) = ci.undoes(kind) else {
         return Ok((None, None));
     };
     match choice {

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::facts;
-use super::growpart::{self, RootKind};
+use super::growpart;
 use super::partition;
 use super::shutdown;
 use super::spec::{JobSpec, Kind};
 use crate::bring;
 use crate::cli::{DEFAULT_GRACE, Growpart, JobOptions, Mode, Size};
+use crate::cloudinit::RootKind;
 use crate::error::{Error, Result};
 use crate::lift::enter::{self, EnterOptions};
 use crate::lift::kits::{self, Kit};

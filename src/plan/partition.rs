@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::cloudinit::{self, CloudInit};
+use crate::cloudinit::{self, CloudInit, RootKind};
 use crate::json::Json;
 use crate::parts::survey::{self, RootPartition};
 use crate::sysfs::block::{Kind, Node, human_bytes};
@@ -59,13 +59,12 @@ fn floor_bytes(node: &str) -> Option<u64> {
 }
 
 impl Section {
-    /// Whether cloud-init would undo a shrink of this root (job/growpart.rs
-    /// decides the same way).
-    fn undoes(&self, ci: &CloudInit) -> bool {
+    /// The kind of root, as cloud-init's verdict needs it.
+    fn kind(&self) -> RootKind {
         match (&self.part, self.is_lv) {
-            (_, true) => false,
-            (Some(_), false) => ci.growpart,
-            (None, false) => ci.resize_rootfs,
+            (_, true) => RootKind::Lv,
+            (Some(_), false) => RootKind::Partition,
+            (None, false) => RootKind::Bare,
         }
     }
 
@@ -79,14 +78,9 @@ impl Section {
         if let Some(ci) = &self.cloud_init {
             let what = if self.is_lv {
                 "growpart grows partitions and resize_rootfs fills the LV, which a shrink leaves exactly filled: nothing to undo on an LV root".to_owned()
-            } else if self.undoes(ci) {
+            } else if let Some(undo) = ci.undoes(self.kind()) {
                 format!(
-                    "{} would grow a shrunk root back at the next boot: shrink refuses unless --disable-growpart (writes /{}) or --keep-growpart",
-                    if self.part.is_some() {
-                        "growpart"
-                    } else {
-                        "resize_rootfs"
-                    },
+                    "{undo} at the next boot: shrink refuses unless --disable-growpart (writes /{}) or --keep-growpart",
                     cloudinit::DROPIN
                 )
             } else {
@@ -120,7 +114,8 @@ impl Section {
                 j.begin_object();
                 j.key("growpart").bool(ci.growpart);
                 j.key("resize_rootfs").bool(ci.resize_rootfs);
-                j.key("undoes_shrink").bool(self.undoes(ci));
+                j.key("undoes_shrink")
+                    .bool(ci.undoes(self.kind()).is_some());
                 j.key("files").begin_array();
                 for f in &ci.files {
                     j.str(f);
