@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$here/..
 seconds=${FUZZ_SECONDS:-60}   # per target; FUZZ_SECONDS_<TARGET> overrides it
-targets=${FUZZ_TARGETS:-ext4 ext4_image probe mountinfo elf dm_reply dm_input journal journal_records holders cli}
+targets=${FUZZ_TARGETS:-ext4 ext4_image probe mountinfo elf dm_reply dm_input journal journal_records holders cli parts}
 out=$repo/target/fuzz
 mkdir -p "$out"
 cd "$repo"
@@ -33,7 +33,7 @@ for t in $targets; do
     # text and argv inputs stay short, so each run is cheap.
     case $t in
         ext4 | probe) max_len=131072 ;;
-        elf | ext4_image) max_len=65536 ;;
+        elf | ext4_image | parts) max_len=65536 ;;
         *) max_len=4096 ;;
     esac
     nice -n 19 cargo +nightly fuzz run --target x86_64-unknown-linux-gnu --sanitizer none "$t" "fuzz/corpus/$t" -- \

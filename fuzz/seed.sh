@@ -126,6 +126,28 @@ printf 'vg0-root\n0 4096 striped 2 128 /dev/vda 16384 /dev/vdb 16384\n' >"$corpu
 printf 'crypt aes-xts-plain64 0123456789abcdef 0 /dev/vda 4096\n0 8192 crypt aes-xts-plain64 :64:logon:cryptsetup:1234 0 /dev/vda 4096 1 allow_discards\n' >"$corpus/dm_input/crypt"
 printf '254:0\n0 8192 zero\n' >"$corpus/dm_input/zero"
 
+# parts: partition tables made by sfdisk and sgdisk as sparse-device
+# inputs: the first and the last MiB (protective MBR, GPT headers and
+# arrays, EBRs near the start).
+mkdir -p "$corpus/parts"
+table() {
+    local name=$1 mib=$2
+    shift 2
+    truncate -s "${mib}M" "$work/$name"
+    if "$@" "$work/$name" >/dev/null 2>&1; then
+        python3 "$here/tosparse.py" "$work/$name" "$corpus/parts/$name" \
+            0:1048576 $(((mib - 1) << 20)):1048576
+    fi
+    rm -f "$work/$name"
+}
+sf() { sfdisk -q "$2" <<<"$1"; }
+table gpt-1 8 sf $'label: gpt\n,\n'
+table gpt-3 16 sf $'label: gpt\nsize=2M, name="root"\nsize=2M, attrs="RequiredPartition GUID:60"\n,\n'
+table gpt-sgdisk 16 sgdisk -n 1:0:+2M -c 1:efi -n 3:0:+4M -A 3:set:2
+table gpt-256 16 sgdisk --resize-table=256 -n 1:0:+1M
+table mbr 8 sf $'label: dos\n,2M,83,*\n,2M,c\n'
+table mbr-logical 16 sf $'label: dos\n,2M,83\n,,5\n,2M,83\n,2M,82\n,,83\n'
+
 for t in "$corpus"/*; do
     echo "seed: $(basename "$t"): $(find "$t" -type f | wc -l) files"
 done

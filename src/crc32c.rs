@@ -1,7 +1,7 @@
 //! CRC-32C (Castagnoli), the checksum of ext4's metadata_csum
 //! (Documentation/filesystems/ext4/overview.rst, "Checksums"; RFC 3720
 //! appendix B.4 for the polynomial). Reflected polynomial 0x82F63B78, one
-//! 256-entry table built at compile time.
+//! 256-entry table built at compile time by crc32.rs's builder.
 //!
 //! `update` is the raw register step, as the kernel's `crc32c(seed, ...)` and
 //! e2fsprogs' `ext2fs_crc32c_le(seed, ...)`: no inversion before or after.
@@ -11,35 +11,11 @@
 /// The reflected Castagnoli polynomial.
 const POLY: u32 = 0x82F6_3B78;
 
-const TABLE: [u32; 256] = build_table();
-
-const fn build_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ POLY
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-}
+const TABLE: [u32; 256] = crate::crc32::table(POLY);
 
 /// Feeds `data` into the CRC register `crc` (no pre- or post-inversion).
 pub fn update(crc: u32, data: &[u8]) -> u32 {
-    data.iter().fold(crc, |crc, &byte| {
-        let index = usize::from((crc as u8) ^ byte);
-        // The index is a u8, so it is always inside the 256-entry table.
-        TABLE.get(index).copied().unwrap_or(0) ^ (crc >> 8)
-    })
+    crate::crc32::update_with(&TABLE, crc, data)
 }
 
 /// The standard CRC-32C of `data` (seed `~0`, result inverted).

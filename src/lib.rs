@@ -4,6 +4,8 @@
 
 pub mod bring;
 pub mod cli;
+pub mod cloudinit;
+pub mod crc32;
 pub mod crc32c;
 pub mod dm;
 pub mod elf;
@@ -17,6 +19,7 @@ pub mod lift;
 pub mod loopdev;
 pub mod mount;
 pub mod output;
+pub mod parts;
 pub mod plan;
 pub mod probe;
 pub mod proc;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use rootlift::cli::{self, Command};
 use rootlift::error::{Error, Result};
-use rootlift::{bring, dm, ext4, job, lift, output, plan, probe, stub};
+use rootlift::{bring, dm, ext4, job, lift, output, parts, plan, probe, stub};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -48,6 +48,7 @@ fn dispatch(cmd: Command) -> Result<()> {
         },
         Command::Version => output::text(concat!("rootlift ", env!("CARGO_PKG_VERSION"), "\n")),
         Command::Ext4 { path, json } => ext4::command(&path, json),
+        Command::Parts { path, json } => parts::command(&path, json),
         Command::Probe { paths, json } => probe::command(&paths, json),
         Command::Dm(dm_cmd) => dm::command(dm_cmd),
         Command::Bring {
@@ -63,7 +64,12 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::InternalHandback { keeper, fds, argv } => {
             lift::sshd::handback(&keeper, &fds, &argv)
         }
-        Command::Shrink { size, device, job } => job::live::shrink(size, device.as_deref(), &job),
+        Command::Shrink {
+            size,
+            device,
+            job,
+            growpart,
+        } => job::live::shrink(size, device.as_deref(), &job, growpart),
         Command::Fsck { job } => job::live::fsck(&job),
         Command::Run { job, argv } => job::live::run(&job, &argv),
         Command::Confirm => job::control::confirm(),

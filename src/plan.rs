@@ -19,6 +19,8 @@ use crate::proc::init::{self, Init};
 use crate::proc::{meminfo, mountinfo};
 use crate::sysfs::block::{self, Kind, Node};
 
+mod partition;
+
 /// What the survey found.
 pub struct Plan {
     pub root: mountinfo::Mount,
@@ -39,6 +41,8 @@ pub struct Plan {
     /// Processes that pin a parked mount but not the root: release leaves
     /// them running.
     pub survivors: Vec<Survivor>,
+    /// The root's partition and cloud-init (plan/partition.rs).
+    pub partition: partition::Section,
     /// Why a lift is impossible, when it is.
     pub refused: Option<String>,
 }
@@ -77,6 +81,7 @@ pub fn survey() -> Result<Plan> {
     let rec = enter::survey(&mounts)?;
     let holders = holders::scan(&Target::for_path(Path::new("/"))?).ok();
     let survivors = survivors(&rec.mounts, holders.as_ref());
+    let partition = partition::survey(stack.as_ref(), root.major, root.minor, &root.source);
     Ok(Plan {
         stack,
         fs_size: vfs.f_blocks.saturating_mul(vfs.f_frsize),
@@ -91,6 +96,7 @@ pub fn survey() -> Result<Plan> {
         holders,
         mounts: rec.mounts,
         survivors,
+        partition,
         root,
         refused,
     })
@@ -212,6 +218,7 @@ pub fn to_text(p: &Plan) -> String {
     if let Some(node) = &p.stack {
         s.push_str(&format!("device:      {}\n", block::describe(node)));
     }
+    s.push_str(&p.partition.text());
     s.push_str(&format!(
         "filesystem:  {} {}, {} free\n",
         r.fstype,
@@ -352,6 +359,7 @@ fn to_json(p: &Plan) -> Json {
             j.null();
         }
     }
+    p.partition.json(&mut j);
     j.key("filesystem").begin_object();
     j.key("type").str(&r.fstype);
     j.key("size_bytes").u64(p.fs_size);

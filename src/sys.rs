@@ -274,3 +274,39 @@ pub fn loop_get_status64(dev: impl rustix::fd::AsFd) -> Result<crate::loopdev::L
     unsafe { rustix::ioctl::ioctl(dev, ioctl) }?;
     Ok(info)
 }
+
+/// `BLKPG` with `BLKPG_RESIZE_PARTITION` on a whole disk's fd: partition
+/// `part.pno` now ends `part.length` bytes after `part.start`, which must
+/// be its current start (include/uapi/linux/blkpg.h, block/ioctl.c).
+pub fn blkpg_resize_partition(
+    disk: BorrowedFd<'_>,
+    part: &crate::parts::blkpg::BlkpgPartition,
+) -> Result<(), Errno> {
+    use crate::parts::blkpg::{BLKPG, BLKPG_RESIZE_PARTITION, BlkpgIoctlArg, BlkpgPartition};
+    let arg = BlkpgIoctlArg {
+        op: BLKPG_RESIZE_PARTITION,
+        flags: 0,
+        datalen: core::mem::size_of::<BlkpgPartition>() as core::ffi::c_int,
+        data: core::ptr::from_ref(part).cast_mut().cast(),
+    };
+    let ioctl = WriteIoctl {
+        opcode: BLKPG,
+        arg: &arg,
+    };
+    // SAFETY: the opcode is _IO(0x12, 105) (asserted in parts::blkpg) and
+    // the argument a #[repr(C)] struct blkpg_ioctl_arg borrowed for the
+    // call; blkpg_ioctl() get_user()s its op and data fields, and
+    // blkpg_do_ioctl() copy_from_user()s sizeof(struct blkpg_partition)
+    // from `data`, which points at `*part` (size asserted, 152 bytes),
+    // borrowed for the whole call. Nothing is written back.
+    unsafe { rustix::ioctl::ioctl(disk, ioctl) }.map(|_| ())
+}
+
+/// `BLKGETSIZE64`: the size in bytes of the block device `fd` is open on.
+pub fn blkgetsize64(fd: BorrowedFd<'_>) -> Result<u64, Errno> {
+    use crate::parts::blkpg::BLKGETSIZE64;
+    // SAFETY: the opcode is _IOR(0x12, 114, size_t) (asserted in
+    // parts::blkpg against linux-raw-sys); blkdev_ioctl() answers with
+    // put_u64(), 8 bytes, into the u64 the Getter owns for the call.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Getter::<{ BLKGETSIZE64 }, u64>::new()) }
+}

@@ -487,7 +487,8 @@ def main():
     st = get(data, "startup", default={})
     pr = get(data, "probe", default={})
     e4 = get(data, "ext4", default={})
-    w("## 4. probe / ext4 vs blkid -p / dumpe2fs -h")
+    pa = get(data, "parts", default={})
+    w("## 4. probe / ext4 / parts vs blkid -p / dumpe2fs -h / sfdisk --json")
     w("")
     w("Process start-up alone (nothing else done):")
     w("")
@@ -508,8 +509,12 @@ def main():
           + (", and `rootlift --version` stays within it" if (get(st, "start-up", "rootlift", "summary", "maxrss_kib_median") or 0) <= floor else "")
           + ".")
         w("")
+    labels = {"blkid": "probe", "dumpe2fs": "ext4", "sfdisk": "parts"}
     for title, sec, other in (("`rootlift probe` vs `blkid -p`", pr, "blkid"),
-                              ("`rootlift ext4` vs `dumpe2fs -h`", e4, "dumpe2fs")):
+                              ("`rootlift ext4` vs `dumpe2fs -h`", e4, "dumpe2fs"),
+                              ("`rootlift parts --json` vs `sfdisk --json`", pa, "sfdisk")):
+        if not sec:
+            continue
         w(f"{title}:")
         w("")
         w(f"| image | rootlift median (min) | {other} median (min) | {other} / rootlift | rootlift RSS | {other} RSS | same answer |")
@@ -531,8 +536,8 @@ def main():
               f"{fmt_bytes((b.get('maxrss_kib_median') or 0) * 1024)} | {same} |")
         w("")
         if ratios:
-            summary_rows.append(("4 " + ("probe" if other == "blkid" else "ext4"),
-                                 "rootlift " + ("probe" if other == "blkid" else "ext4"),
+            summary_rows.append(("4 " + labels[other],
+                                 "rootlift " + labels[other],
                                  f"median over images {fmt_ms(statistics.median([get(sec, c, 'rootlift', 'summary', 'wall_ms_median') for c in sec if c != '-']))} ms",
                                  f"{other} {statistics.median(ratios):.1f}x slower (median ratio)"))
     case0 = next((c for c in sorted(pr) if c != "-"), None)
@@ -542,8 +547,10 @@ def main():
           f"(no loop device). Commands: "
           f"`{clean_cmd(get(pr, case0, 'rootlift', 'cmd', default=''))}`, "
           f"`{clean_cmd(get(pr, case0, 'blkid', 'cmd', default=''))}`, `rootlift ext4 IMG`, `dumpe2fs -h IMG`. "
-          f"*Same answer*: type and UUID (probe), block count, free blocks and UUID (ext4) agree. "
-          f"Versions: {get(pr, '-', 'blkid', 'version', default='?')}; {get(e4, '-', 'dumpe2fs', 'version', default='?')}.")
+          f"*Same answer*: type and UUID (probe), block count, free blocks and UUID (ext4) agree; "
+          f"for parts, the whole JSON document (`jq -S -c`, its sha256 and partition count) is the same. "
+          f"Versions: {get(pr, '-', 'blkid', 'version', default='?')}; {get(e4, '-', 'dumpe2fs', 'version', default='?')}; "
+          f"{get(pa, '-', 'sfdisk', 'version', default='?')}.")
         w("")
     noop = get(st, "start-up", "noop", "summary", "wall_ms_median")
     rv = get(st, "start-up", "rootlift", "summary", "wall_ms_median")

@@ -47,17 +47,23 @@ impl BlockSource for Sparse<'_> {
         let n = (self.size - offset).min(buf.len() as u64) as usize;
         let out = &mut buf[..n];
         out.fill(0);
-        let end = offset + n as u64;
         for &(at, bytes) in &self.extents {
-            let e_end = at + bytes.len() as u64;
-            if e_end <= offset || at >= end {
-                continue;
-            }
-            let from = at.max(offset);
-            let to = e_end.min(end);
-            let src = &bytes[(from - at) as usize..(to - at) as usize];
-            out[(from - offset) as usize..(to - offset) as usize].copy_from_slice(src);
+            copy_over(out, offset, at, bytes);
         }
         Ok(n)
     }
+}
+
+/// Copies the part of `bytes` (which lie at byte `at` of a device) that
+/// falls into `out` (which holds the device from byte `offset`).
+pub fn copy_over(out: &mut [u8], offset: u64, at: u64, bytes: &[u8]) {
+    let end = offset + out.len() as u64;
+    let e_end = at + bytes.len() as u64;
+    if e_end <= offset || at >= end {
+        return;
+    }
+    let from = at.max(offset);
+    let to = e_end.min(end);
+    let src = &bytes[(from - at) as usize..(to - at) as usize];
+    out[(from - offset) as usize..(to - offset) as usize].copy_from_slice(src);
 }

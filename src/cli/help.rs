@@ -7,7 +7,7 @@ usage: rootlift COMMAND [OPTIONS]
 
 jobs:
   plan [--json]                       show what a lift would do (read-only)
-  shrink SIZE [--live|--at-shutdown]  shrink the root ext2/3/4 fs (and its LV)
+  shrink SIZE [--live|--at-shutdown]  shrink the root ext2/3/4 fs (and its LV or partition)
   fsck [--live|--at-shutdown]         full offline e2fsck of the root
   run [--live|--at-shutdown] -- CMD   any offline job on the free root device
   grow [SIZE|max] [PATH]              grow a mounted fs online (no lift)
@@ -23,6 +23,7 @@ steps:
 rescue toolbox:
   probe DEV|FILE... [--json]          what is on it
   ext4 DEV|FILE [--json]              the ext2/3/4 superblock and shrink floor
+  parts DEV|FILE [--json]             the partition table (GPT or MBR)
   holders [PATH|DEV] [--json]         who keeps a filesystem busy, and how
   dm ls|info|table|status|deps|version|targets|create|load|suspend|resume|remove|rename
   bring DEST PROGRAM... [--json]      copy programs with their libraries
@@ -49,13 +50,20 @@ processes that would hold the old root and why, and the exact step list.
         "shrink" => {
             "usage: rootlift shrink SIZE [--live | --at-shutdown] [--device DEV]
                        [--confirm-within DUR] [--bring PATH]... [--drop-unrestorable] [--yes]
+                       [--disable-growpart | --keep-growpart]
 
 Shrink the root ext2/3/4 filesystem to SIZE and, when it sits on an LVM LV,
 the LV too: e2fsck -f, resize2fs, LV reduce, resize2fs to fill, e2fsck -f -n.
+On a GPT or primary MBR partition, the partition's end moves in the table
+(SIZE rounded up to the partition's alignment) and the kernel is told with
+BLKPG_RESIZE_PARTITION; logical partitions are refused.
 SIZE: bytes, or K, M, G, T (powers of 1024); no other suffix.
 Refused (exit 3) below the floor plus a margin, on xfs, on devices that
-cannot be proven free, and while a mount below / cannot be put back exactly
-(unless --drop-unrestorable: such mounts are unmounted for good).
+cannot be proven free; while a mount below / cannot be put back exactly
+(unless --drop-unrestorable: such mounts are unmounted for good); and while
+cloud-init would grow the root back at the next boot (growpart,
+resize_rootfs), unless --disable-growpart (a drop-in in /etc/cloud/cloud.cfg.d
+turns them off for /) or --keep-growpart.
 "
         }
         "fsck" => {
@@ -77,7 +85,10 @@ Run any command on the free root device; its path is in ROOTLIFT_DEVICE.
             "usage: rootlift grow [SIZE|max] [PATH]
 
 Grow the filesystem holding PATH (default /) online, without a lift:
-ext4 through EXT4_IOC_RESIZE_FS, btrfs through BTRFS_IOC_RESIZE.
+ext4 through EXT4_IOC_RESIZE_FS, btrfs through BTRFS_IOC_RESIZE. An LV is
+extended first; a GPT or primary MBR partition's end is moved first (max:
+to the next partition or the disk's end, the GPT backup moved to the end of
+a disk that grew) and the kernel told with BLKPG_RESIZE_PARTITION.
 "
         }
         "status" => {
@@ -137,6 +148,16 @@ vfat, iso9660, squashfs; with uuid, label and size.
 
 The ext2/3/4 superblock, fields named as dumpe2fs -h names them, with the
 checksum verdict and the shrink floor.
+"
+        }
+        "parts" => {
+            "usage: rootlift parts DEV|FILE [--json]
+
+The partition table of a disk or image, read by rootlift's own reader: GPT
+(both headers and entry arrays, CRC32s checked) or MBR (primary, extended
+and logical partitions). --json has the shape of sfdisk --json. The sector
+size of a disk is BLKSSZGET's; of an image, where its GPT header is (else
+512).
 "
         }
         "holders" => {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use lexopt::prelude::*;
 
 pub use crate::dm::{DmCommand, TableSource};
-pub use crate::job::{JobOptions, Mode};
+pub use crate::job::{Growpart, JobOptions, Mode};
 pub use crate::size::{GrowTarget, Size};
 pub use help::{help_text, usage_text};
 
@@ -33,6 +33,7 @@ pub enum Command {
         size: Size,
         device: Option<PathBuf>,
         job: JobOptions,
+        growpart: Growpart,
     },
     Fsck {
         job: JobOptions,
@@ -67,6 +68,10 @@ pub enum Command {
         json: bool,
     },
     Ext4 {
+        path: PathBuf,
+        json: bool,
+    },
+    Parts {
         path: PathBuf,
         json: bool,
     },
@@ -131,6 +136,7 @@ impl Command {
             Command::Return => "return",
             Command::Probe { .. } => "probe",
             Command::Ext4 { .. } => "ext4",
+            Command::Parts { .. } => "parts",
             Command::Holders { .. } => "holders",
             Command::Dm(_) => "dm",
             Command::Bring { .. } => "bring",
@@ -178,6 +184,7 @@ where
         "return" => no_args(&mut p, "return", Command::Return)?,
         "probe" => parse_probe(&mut p)?,
         "ext4" => parse_ext4(&mut p)?,
+        "parts" => parse_parts(&mut p)?,
         "holders" => parse_holders(&mut p)?,
         "dm" => dm::parse(&mut p)?,
         "bring" => parse_bring(&mut p)?,
@@ -341,6 +348,7 @@ fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
     let mut job = JobArgs::new();
     let mut size = None;
     let mut device = None;
+    let mut growpart = Vec::new();
     while let Some(arg) = p.next().map_err(usage)? {
         if let Some(key) = JobKey::of(&arg) {
             job.take(p, key)?;
@@ -348,6 +356,8 @@ fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
         }
         match arg {
             Long("device") => device = Some(PathBuf::from(p.value().map_err(usage)?)),
+            Long("disable-growpart") => growpart.push(Growpart::Disable),
+            Long("keep-growpart") => growpart.push(Growpart::Keep),
             Long("help") | Short('h') => return Ok(help_for("shrink")),
             Value(v) if size.is_none() => size = Some(Size::parse(&string(v)?)?),
             other => return Err(usage(other.unexpected())),
@@ -355,7 +365,21 @@ fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
     }
     let job = job.finish()?;
     let size = size.ok_or_else(|| usage("shrink needs a SIZE, e.g. 'rootlift shrink 8G'"))?;
-    Ok(Command::Shrink { size, device, job })
+    let growpart = match growpart.as_slice() {
+        [] => Growpart::Refuse,
+        [one] => *one,
+        _ => {
+            return Err(usage(
+                "--disable-growpart and --keep-growpart exclude each other",
+            ));
+        }
+    };
+    Ok(Command::Shrink {
+        size,
+        device,
+        job,
+        growpart,
+    })
 }
 
 fn parse_fsck(p: &mut lexopt::Parser) -> Result<Command> {
@@ -519,17 +543,32 @@ fn parse_probe(p: &mut lexopt::Parser) -> Result<Command> {
 }
 
 fn parse_ext4(p: &mut lexopt::Parser) -> Result<Command> {
+    Ok(match parse_path_json(p, "ext4")? {
+        Some((path, json)) => Command::Ext4 { path, json },
+        None => help_for("ext4"),
+    })
+}
+
+fn parse_parts(p: &mut lexopt::Parser) -> Result<Command> {
+    Ok(match parse_path_json(p, "parts")? {
+        Some((path, json)) => Command::Parts { path, json },
+        None => help_for("parts"),
+    })
+}
+
+/// `DEV|FILE [--json]`; `None` for `--help`.
+fn parse_path_json(p: &mut lexopt::Parser, cmd: &str) -> Result<Option<(PathBuf, bool)>> {
     let (mut path, mut json) = (None, false);
     while let Some(arg) = p.next().map_err(usage)? {
         match arg {
             Long("json") => json = true,
-            Long("help") | Short('h') => return Ok(help_for("ext4")),
+            Long("help") | Short('h') => return Ok(None),
             Value(v) if path.is_none() => path = Some(PathBuf::from(v)),
             other => return Err(usage(other.unexpected())),
         }
     }
-    let path = path.ok_or_else(|| usage("ext4 needs a DEV or FILE"))?;
-    Ok(Command::Ext4 { path, json })
+    let path = path.ok_or_else(|| usage(format!("{cmd} needs a DEV or FILE")))?;
+    Ok(Some((path, json)))
 }
 
 fn parse_holders(p: &mut lexopt::Parser) -> Result<Command> {

@@ -45,6 +45,7 @@ fn every_subcommand_has_help() {
         "return",
         "probe",
         "ext4",
+        "parts",
         "holders",
         "dm",
         "bring",
@@ -73,9 +74,15 @@ fn shrink_forms() {
                 bring: vec![],
                 drop_unrestorable: false,
             },
+            growpart: Growpart::Refuse,
         }
     );
-    let Command::Shrink { size, device, job } = ok(&[
+    let Command::Shrink {
+        size,
+        device,
+        job,
+        growpart,
+    } = ok(&[
         "shrink",
         "--at-shutdown",
         "409600000",
@@ -85,9 +92,12 @@ fn shrink_forms() {
         "--confirm-within",
         "5m",
         "--yes",
-    ]) else {
+        "--keep-growpart",
+    ])
+    else {
         panic!()
     };
+    assert_eq!(growpart, Growpart::Keep);
     assert_eq!(size, Size(409_600_000));
     assert!(job.drop_unrestorable);
     assert_eq!(device, Some(PathBuf::from("/dev/vg0/root")));
@@ -102,6 +112,16 @@ fn shrink_forms() {
     usage_err(&["shrink", "-1G"]);
     assert!(usage_err(&["shrink", "100000b"]).contains("bytes or filesystem blocks"));
     assert!(usage_err(&["shrink", "8G", "--live", "--at-shutdown"]).contains("exclude"));
+    assert!(
+        usage_err(&["shrink", "8G", "--keep-growpart", "--disable-growpart"]).contains("exclude")
+    );
+    assert!(matches!(
+        ok(&["shrink", "8G", "--disable-growpart"]),
+        Command::Shrink {
+            growpart: Growpart::Disable,
+            ..
+        }
+    ));
     usage_err(&["shrink", "8G", "--confirm-within", "soon"]);
 }
 
@@ -216,6 +236,13 @@ fn read_only_commands_take_json() {
         }
     );
     assert_eq!(
+        ok(&["parts", "/dev/vda", "--json"]),
+        Command::Parts {
+            path: "/dev/vda".into(),
+            json: true
+        }
+    );
+    assert_eq!(
         ok(&["holders"]),
         Command::Holders {
             target: None,
@@ -225,6 +252,8 @@ fn read_only_commands_take_json() {
     usage_err(&["probe"]);
     usage_err(&["ext4"]);
     usage_err(&["ext4", "a", "b"]);
+    assert!(usage_err(&["parts"]).contains("parts needs a DEV or FILE"));
+    usage_err(&["parts", "a", "b"]);
     usage_err(&["plan", "extra"]);
 }
 

@@ -148,7 +148,8 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     let sector = u64::from(before.sectorsize);
     let device_bytes = facts::device_bytes(dev.major, dev.minor)?;
     // btrfs_ioctl_resize() rounds the size down to the sector size.
-    let want = wanted(target, device_bytes) / sector * sector;
+    let reach = super::partition::room(&dev, device_bytes);
+    let want = wanted(target, reach) / sector * sector;
     // btrfs_ioctl_resize(): `new_size < SZ_256M` is EINVAL.
     if want < BTRFS_MIN_RESIZE {
         return Err(Error::Refused(format!(

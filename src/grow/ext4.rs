@@ -32,7 +32,8 @@ pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     }
     let bs = before.block_size();
     let device_bytes = facts::device_bytes(dev.major, dev.minor)?;
-    let want_blocks = wanted(target, device_bytes) / bs;
+    let reach = super::partition::room(&dev, device_bytes);
+    let want_blocks = wanted(target, reach) / bs;
     // ext4_resize_fs(): "can't shrink FS - resize aborted" (EINVAL).
     if want_blocks < before.blocks_count {
         return Err(Error::Refused(format!(

@@ -11,10 +11,13 @@ use crate::job::facts;
 use crate::job::tools;
 use crate::sysfs::block::human_bytes;
 
-/// An LV that was extended.
+/// A device that was extended before the filesystem: an LV, or a
+/// partition (partition.rs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extended {
-    /// `VG/LV`.
+    /// `LV` or `partition`.
+    pub what: &'static str,
+    /// `VG/LV`, or the partition and its disk.
     pub name: String,
     pub from: u64,
     pub to: u64,
@@ -74,6 +77,7 @@ pub fn extend(
         )));
     }
     Ok(Extended {
+        what: "LV",
         name,
         from: lv_bytes,
         to: now,

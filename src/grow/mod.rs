@@ -18,6 +18,7 @@ mod btrfs;
 mod ext4;
 mod lvm;
 mod mounted;
+mod partition;
 #[cfg(test)]
 mod tests;
 
@@ -66,7 +67,8 @@ impl Outcome {
         let mut s = String::new();
         if let Some(lv) = &self.lv {
             s.push_str(&format!(
-                "extended LV {} from {} to {}\n",
+                "extended {} {} from {} to {}\n",
+                lv.what,
                 lv.name,
                 human_bytes(lv.from),
                 human_bytes(lv.to)
@@ -159,7 +161,9 @@ fn check_capability(bit: u32, name: &str, call: &str) -> Result<()> {
     }
 }
 
-/// The size asked for, in bytes: the device for `max`, else SIZE.
+/// The size asked for, in bytes: for `max` what the device can reach (a
+/// partition: up to the next one or the disk's end, see
+/// partition::room), else SIZE.
 fn wanted(target: GrowTarget, device_bytes: u64) -> u64 {
     match target {
         GrowTarget::Max => device_bytes,
@@ -167,18 +171,29 @@ fn wanted(target: GrowTarget, device_bytes: u64) -> u64 {
     }
 }
 
-/// Whether the device holds `want` bytes: `Ok(None)` when it does, the
-/// LVM LV `(VG, LV)` to extend when it does not and is one; a refusal for
+/// What is extended before the filesystem grows.
+enum Growth {
+    /// The LVM LV `(VG, LV)`.
+    Lv(String, String),
+    Partition(Box<partition::Plan>),
+}
+
+/// Whether the device holds `want` bytes: `Ok(None)` when it does, the LV
+/// or partition to extend when it does not and is one; a refusal for
 /// anything else too small. Changes nothing (see [`extend_lv`]).
-fn device_fit(dev: &BlockDev, want: u64, device_bytes: u64) -> Result<Option<(String, String)>> {
+fn device_fit(dev: &BlockDev, want: u64, device_bytes: u64) -> Result<Option<Growth>> {
     if want <= device_bytes {
         return Ok(None);
     }
     let node = block::stack(Path::new("/sys"), dev.major, dev.minor)?;
     match node.kind {
         Kind::Dm {
-            lvm: Some(vg_lv), ..
-        } => Ok(Some(vg_lv)),
+            lvm: Some((vg, lv)),
+            ..
+        } => Ok(Some(Growth::Lv(vg, lv))),
+        Kind::Partition { .. } => {
+            partition::plan(dev, want).map(|p| Some(Growth::Partition(Box::new(p))))
+        }
         _ => Err(Error::Refused(format!(
             "{} is larger than the device {} ({})",
             human_bytes(want),
@@ -188,17 +203,20 @@ fn device_fit(dev: &BlockDev, want: u64, device_bytes: u64) -> Result<Option<(St
     }
 }
 
-/// Extends the LV [`device_fit`] named to hold `want` bytes (refused when
-/// its VG lacks the extents).
+/// Extends the LV or partition [`device_fit`] named to hold `want` bytes
+/// (an LV is refused when its VG lacks the extents).
 fn extend_lv(
-    lv: Option<(String, String)>,
+    growth: Option<Growth>,
     dev: &BlockDev,
     want: u64,
     device_bytes: u64,
 ) -> Result<Option<Extended>> {
-    match lv {
+    match growth {
         None => Ok(None),
-        Some((vg, lv)) => lvm::extend(&vg, &lv, dev.major, dev.minor, device_bytes, want).map(Some),
+        Some(Growth::Lv(vg, lv)) => {
+            lvm::extend(&vg, &lv, dev.major, dev.minor, device_bytes, want).map(Some)
+        }
+        Some(Growth::Partition(plan)) => partition::extend(*plan).map(Some),
     }
 }
 

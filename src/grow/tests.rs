@@ -43,6 +43,7 @@ fn reports_read_like_the_issue() {
     );
     let mut o = outcome(10 << 30, 12 << 30);
     o.lv = Some(Extended {
+        what: "LV",
         name: "vg0/srv".into(),
         from: 10 << 30,
         to: 12 << 30,

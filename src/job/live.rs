@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::facts;
+use super::growpart;
+use super::partition;
 use super::shutdown;
 use super::spec::{JobSpec, Kind};
-use super::{JobOptions, Mode};
+use super::{Growpart, JobOptions, Mode};
 use crate::bring;
+use crate::cloudinit::RootKind;
 use crate::error::{Error, Result};
 use crate::journal::Event;
 use crate::lift::enter::{self, EnterOptions};
@@ -34,9 +37,16 @@ struct Prepared {
     bring: Vec<PathBuf>,
     files: Vec<PathBuf>,
     steps: Vec<String>,
+    /// The cloud-init drop-in to write once confirmed (growpart.rs).
+    dropin: Option<crate::cloudinit::CloudInit>,
 }
 
-pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()> {
+pub fn shrink(
+    size: Size,
+    device: Option<&Path>,
+    job: &JobOptions,
+    growpart: Growpart,
+) -> Result<()> {
     let mut p = prepare(job, device, shrinkable)?;
     let mut f = facts::read(&host_node(&p.plan)?)?;
     if let Some(why) = &f.refusal {
@@ -113,6 +123,10 @@ pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()>
             format!("resize2fs {} (fill the LV exactly)", p.spec.device),
             format!("e2fsck -f -n {} must be clean", p.spec.device),
         ]);
+    } else if let Some(rp) = partition::find_root(&p.plan)? {
+        let (part, steps) = partition::plan(&rp, fs_blocks, f.block_size, &p.spec.device)?;
+        p.spec.kind = Kind::ShrinkPartition { fs_blocks, part };
+        p.steps.extend(steps);
     } else {
         p.steps.extend([
             format!("e2fsck -f -y {}", p.spec.device),
@@ -122,6 +136,12 @@ pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()>
             "the partition or device keeps its size; only the filesystem shrinks".into(),
         ]);
     }
+    let kind = match (&lv, &p.spec.kind) {
+        (Some(_), _) => RootKind::Lv,
+        (None, Kind::ShrinkPartition { .. }) => RootKind::Partition,
+        _ => RootKind::Bare,
+    };
+    (p.dropin, p.spec.cloud_init) = growpart::cloud_init_guard(kind, growpart)?;
     run_live(p, job)
 }
 
@@ -251,11 +271,13 @@ fn prepare(
             confirm_within,
             grace: DEFAULT_GRACE,
             drop_unrestorable: job.drop_unrestorable,
+            cloud_init: None,
         },
         plan,
         bring,
         files: kit.files,
         steps: Vec::new(),
+        dropin: None,
     })
 }
 
@@ -295,10 +317,12 @@ fn run_at_shutdown(p: Prepared, job: &JobOptions) -> Result<()> {
         p.steps.len() + 2,
         shutdown::LOG_ON_ROOT
     ));
+    text.push_str(&growpart::dropin_line(p.dropin.as_ref()));
     output::text(&text)?;
     if !job.yes {
         ask()?;
     }
+    growpart::write_dropin(p.dropin.as_ref())?;
     let rec = format!(
         "0 idle {} {}\n",
         Event::RecordRoot,
@@ -339,10 +363,12 @@ fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
         "  {}. return: remount the root, pivot back, resume\n",
         p.steps.len() + 2
     ));
+    text.push_str(&growpart::dropin_line(p.dropin.as_ref()));
     output::text(&text)?;
     if !job.yes {
         ask()?;
     }
+    growpart::write_dropin(p.dropin.as_ref())?;
     enter::enter(&EnterOptions {
         size: None,
         bring: p.bring,

@@ -6,8 +6,10 @@
 pub mod control;
 pub mod downtime;
 pub mod facts;
+pub mod growpart;
 pub mod live;
 pub mod offline;
+pub mod partition;
 pub mod shutdown;
 pub mod spec;
 pub mod status;
@@ -36,4 +38,16 @@ pub struct JobOptions {
     pub bring: Vec<PathBuf>,
     /// Unmount for good the mounts that cannot be put back exactly.
     pub drop_unrestorable: bool,
+}
+
+/// What `shrink` does about cloud-init growing the root back at the next
+/// boot (growpart, resize_rootfs): with neither flag it refuses when they
+/// would undo the shrink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growpart {
+    Refuse,
+    /// `--disable-growpart`: a cloud-init drop-in turns them off for `/`.
+    Disable,
+    /// `--keep-growpart`: leave cloud-init as it is.
+    Keep,
 }

@@ -24,7 +24,7 @@ use crate::lift::record::Record;
 
 /// Journals the next step, unless the operator asked to abort: then the
 /// job stops here (what ran so far left the disk consistent).
-fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
+pub(super) fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
     if control::said(j, Word::Abort)? {
         return Err(Error::Aborted(format!(
             "'rootlift abort' before the {name} step"
@@ -40,7 +40,7 @@ fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
 
 /// e2fsck -f -y: 0 (clean) and 1 or 2 (errors corrected) let the job go
 /// on; anything else leaves a filesystem that is not mounted again.
-fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+pub(super) fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
     if code > 2 {
         return Err(Error::Command {
@@ -52,7 +52,7 @@ fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 }
 
 /// e2fsck -f -n: the read-only verdict; anything but 0 is a failure.
-fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+pub(super) fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-n", &spec.device])?;
     if code != 0 {
         return Err(Error::Command {
@@ -291,6 +291,7 @@ pub fn before_remount(j: &mut Journal) -> Result<()> {
         return Ok(());
     };
     finish_interrupted(j, &cycle, &spec)?;
+    super::partition::finish_interrupted(j, &cycle, &spec)?;
     let Some(code) = last_e2fsck_failure(&cycle) else {
         return Ok(());
     };
@@ -350,15 +351,7 @@ fn last_e2fsck_failure(cycle: &[Entry]) -> Option<i32> {
 /// grown to fill its device, so either the shrink completed (the LV was
 /// already reduced) or the sizes are exactly the old ones.
 fn finish_interrupted(j: &mut Journal, cycle: &[Entry], spec: &JobSpec) -> Result<()> {
-    // A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
-    // the device until they end (lvm holds no O_EXCL to stop a mount).
-    let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
-    if !running.is_empty() {
-        return Err(Error::Refused(format!(
-            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
-            running.join(", ")
-        )));
-    }
+    refuse_while_running(spec)?;
     let started = cycle
         .iter()
         .any(|e| e.is(Event::JobStep, "step", "resize2fs"));
@@ -379,6 +372,19 @@ fn finish_interrupted(j: &mut Journal, cycle: &[Entry], spec: &JobSpec) -> Resul
     e2fsck_repair(j, spec)?;
     resize2fs(j, spec, None)?;
     e2fsck_verify(j, spec)
+}
+
+/// A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
+/// the device until they end (lvm holds no O_EXCL to stop a mount).
+pub(super) fn refuse_while_running(spec: &JobSpec) -> Result<()> {
+    let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
+    if !running.is_empty() {
+        return Err(Error::Refused(format!(
+            "job programs still run ({}): wait for them to end and run 'rootlift return' again",
+            running.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// `PID (PATH)` of every process running one of `programs` (by

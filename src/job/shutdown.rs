@@ -211,6 +211,9 @@ fn job(j: &mut Journal) -> Result<()> {
         Kind::Shrink { fs_blocks, lv } => {
             offline::shrink(j, &spec, &rec, *fs_blocks, lv.as_deref())
         }
+        Kind::ShrinkPartition { fs_blocks, part } => {
+            super::partition::shrink(j, &spec, &rec, *fs_blocks, part)
+        }
         Kind::Fsck => offline::fsck(j, &spec),
         Kind::Run { .. } => Err(Error::Failed("run --at-shutdown is not supported".into())),
     };

@@ -19,6 +19,12 @@ pub enum Kind {
     Run {
         argv: Vec<String>,
     },
+    /// Shrink the fs to `fs_blocks` blocks, then the partition it sits on
+    /// (job/partition.rs).
+    ShrinkPartition {
+        fs_blocks: u64,
+        part: super::partition::Target,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,12 +42,15 @@ pub struct JobSpec {
     pub grace: Duration,
     /// The operator agreed to lose the mounts that cannot be put back.
     pub drop_unrestorable: bool,
+    /// What the job did about cloud-init growing the root back at the
+    /// next boot (cloudinit.rs), when it applies.
+    pub cloud_init: Option<String>,
 }
 
 impl JobSpec {
     pub fn name(&self) -> &'static str {
         match self.kind {
-            Kind::Shrink { .. } => "shrink",
+            Kind::Shrink { .. } | Kind::ShrinkPartition { .. } => "shrink",
             Kind::Fsck => "fsck",
             Kind::Run { .. } => "run",
         }
@@ -57,10 +66,14 @@ impl JobSpec {
             .with("lvm", &self.lvm)
             .with("confirm_ms", self.confirm_within.as_millis())
             .with("grace_ms", self.grace.as_millis())
-            .with("drop_unrestorable", u8::from(self.drop_unrestorable));
+            .with("drop_unrestorable", u8::from(self.drop_unrestorable))
+            .with_opt("cloud_init", self.cloud_init.as_deref());
         match &self.kind {
             Kind::Shrink { fs_blocks, lv } => {
                 d.with("fs_blocks", fs_blocks).with_opt("lv", lv.as_deref())
+            }
+            Kind::ShrinkPartition { fs_blocks, part } => {
+                d.with("fs_blocks", fs_blocks).then(part.encode())
             }
             Kind::Fsck => d,
             Kind::Run { argv } => {
@@ -80,6 +93,10 @@ impl JobSpec {
         let get = |k: &str| e.get(k).ok_or_else(|| bad(format!("no {k}")));
         let num = |k: &str| -> Result<u64> { get(k)?.parse().map_err(|_| bad(format!("bad {k}"))) };
         let kind = match get("kind")?.as_str() {
+            "shrink" if e.get("part_disk").is_some() => Kind::ShrinkPartition {
+                fs_blocks: num("fs_blocks")?,
+                part: super::partition::Target::decode(e).map_err(|k| bad(format!("bad {k}")))?,
+            },
             "shrink" => Kind::Shrink {
                 fs_blocks: num("fs_blocks")?,
                 lv: e.get("lv"),
@@ -103,6 +120,7 @@ impl JobSpec {
             confirm_within: Duration::from_millis(num("confirm_ms")?),
             grace: Duration::from_millis(num("grace_ms")?),
             drop_unrestorable: num("drop_unrestorable")? != 0,
+            cloud_init: e.get("cloud_init"),
         })
     }
 
@@ -142,6 +160,7 @@ mod tests {
             confirm_within: Duration::from_secs(600),
             grace: Duration::from_secs(5),
             drop_unrestorable: true,
+            cloud_init: None,
         };
         assert_eq!(round_trip(&spec), spec);
         spec.kind = Kind::Run {
@@ -150,6 +169,31 @@ mod tests {
         assert_eq!(round_trip(&spec), spec);
         spec.kind = Kind::Fsck;
         assert_eq!(round_trip(&spec), spec);
+        spec.kind = Kind::ShrinkPartition {
+            fs_blocks: 10240,
+            part: super::super::partition::Target {
+                disk: "/dev/disk with space".into(),
+                disk_major: 254,
+                disk_minor: 0,
+                number: 1,
+                sector_size: 4096,
+                start: 256,
+                old_sectors: 16384,
+                new_sectors: 10240,
+            },
+        };
+        spec.cloud_init = Some("disabled by /etc/cloud/cloud.cfg.d/x.cfg".into());
+        assert_eq!(round_trip(&spec), spec);
+        // A partition spec missing one of its fields is an error.
+        let line = format!("5 idle job.spec {}", spec.encode());
+        for key in ["part_number", "part_start", "part_new", "part_dev"] {
+            let cut: Vec<&str> = line
+                .split(' ')
+                .filter(|w| !w.starts_with(&format!("{key}=")))
+                .collect();
+            let e = parse(&format!("{}\n", cut.join(" "))).unwrap();
+            assert!(JobSpec::decode(&e[0]).is_err(), "{key}");
+        }
     }
 
     #[test]

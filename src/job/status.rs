@@ -89,8 +89,18 @@ fn return_would(cycle: &[Entry], stage: &Stage) -> Vec<String> {
     steps
 }
 
+/// The state of the disk as the job last journaled it (`job.disk`: what a
+/// partition shrink has changed so far).
+fn disk_state(cycle: &[Entry]) -> Option<String> {
+    let e = cycle.iter().rev().find(|e| e.event == Event::JobDisk)?;
+    e.get("state")
+}
+
 fn to_text(cycle: &[Entry], stage: &Stage, would: &[String]) -> String {
     let mut s = format!("stage: {stage}\njournal: {}\n", journal::PATH);
+    if let Some(state) = disk_state(cycle) {
+        s.push_str(&format!("disk: {state}\n"));
+    }
     if let Some(first) = cycle.first() {
         s.push_str("events:\n");
         for e in cycle {
@@ -125,6 +135,7 @@ fn to_json(cycle: &[Entry], stage: &Stage, would: &[String], installed: Option<&
     j.key("stage").str(&stage.to_string());
     j.key("lifted").bool(stage.is_lifted());
     j.key("journal").str(journal::PATH);
+    j.key("disk_state").opt_str(disk_state(cycle).as_deref());
     j.key("events").begin_array();
     for e in cycle {
         j.begin_object();

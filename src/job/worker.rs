@@ -190,6 +190,9 @@ fn run(j: &mut Journal, rec: &mut Record, spec: &JobSpec) -> Result<()> {
     )?;
     let result = match &spec.kind {
         Kind::Shrink { fs_blocks, lv } => offline::shrink(j, spec, rec, *fs_blocks, lv.as_deref()),
+        Kind::ShrinkPartition { fs_blocks, part } => {
+            super::partition::shrink(j, spec, rec, *fs_blocks, part)
+        }
         Kind::Fsck => offline::fsck(j, spec),
         Kind::Run { argv } => run_command(j, spec, argv),
     };

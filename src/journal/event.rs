@@ -47,6 +47,7 @@ events! {
     JobExec = "job.exec",
     JobExit = "job.exit",
     JobResult = "job.result",
+    JobDisk = "job.disk",
     JobFailed = "job.failed",
     JobDone = "job.done",
     ReleaseBegin = "release.begin",

@@ -109,6 +109,37 @@ fn run_body(mut cmd: Command, scratch: &Path) -> Output {
     cmd.output().expect("spawn unshare/bash")
 }
 
+/// Runs a host tool with a fixed PATH and the C locale, `stdin` as its
+/// input; fails the test, showing its output, when it exits non-zero.
+pub fn run_ok(cmd: &mut Command, stdin: Option<&str>) -> String {
+    let shown = format!("{cmd:?}");
+    let out = run_with_input(cmd, stdin);
+    assert!(
+        out.status.success(),
+        "{shown} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// [`run_ok`] without the verdict.
+pub fn run_with_input(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    cmd.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let mut pipe = child.stdin.take().expect("stdin");
+    pipe.write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write stdin");
+    drop(pipe);
+    child.wait_with_output().expect("wait")
+}
+
 /// Asserts a body succeeded, showing its output when it did not.
 pub fn assert_ok(out: &Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

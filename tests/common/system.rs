@@ -58,6 +58,19 @@ pub fn make_system_with(
     extra: &[(&str, &[u8], u32)],
     programs: &[&str],
 ) -> (PathBuf, Loop) {
+    let content = system_content(scratch, extra, programs);
+    let image = scratch.path.join("system.img");
+    mkfs_ext4(&image, 64, Some(&content));
+    let lo = Loop::attach(&image);
+    (image, lo)
+}
+
+/// The files of [`make_system_with`]'s image, in a folder of `scratch`.
+pub fn system_content(
+    scratch: &Scratch,
+    extra: &[(&str, &[u8], u32)],
+    programs: &[&str],
+) -> PathBuf {
     let content = scratch.path.join("content");
     std::fs::create_dir_all(&content).unwrap();
     if !programs.is_empty() {
@@ -85,10 +98,7 @@ pub fn make_system_with(
         std::fs::write(&at, bytes).unwrap();
         std::fs::set_permissions(&at, std::fs::Permissions::from_mode(*mode)).unwrap();
     }
-    let image = scratch.path.join("system.img");
-    mkfs_ext4(&image, 64, Some(&content));
-    let lo = Loop::attach(&image);
-    (image, lo)
+    content
 }
 
 /// A mount table reduced to what must survive a round trip: mount point,

@@ -72,6 +72,13 @@ lvroot_build() {
     must "mkfs.ext4" /usr/sbin/mkfs.ext4 -q -b 4096 -L lv-root "$LV"
     mkdir -p /newroot
     must "mount the LV" mount -t ext4 "$LV" /newroot
+    newroot_fill
+}
+
+# newroot_fill: the small system of lvroot_build in the filesystem mounted
+# at /newroot (also used for a root on a partition, see the partition
+# scenario); lvroot_switch then switch_roots onto it.
+newroot_fill() {
     # bring lays out the merged-/usr links (/bin -> usr/bin...) as the
     # initramfs has them; everything else goes in beside them.
     must "bring the kit" /bin/rootlift bring /newroot /usr/sbin/e2fsck /usr/sbin/resize2fs /usr/sbin/lvm >/dev/null

@@ -5,7 +5,10 @@
 #   lvm-pv   the same; says that the guest will pvcreate it
 #   ext4     mkfs.ext4 on the image file; with SRC, filled from the folder
 #            tests/vm/scenarios/NAME.d/SRC (mke2fs -d)
-# No loop device is involved: mke2fs writes into a plain file.
+#   gpt-ext4 a GPT disk (sfdisk): partition 1 "root", half the disk from
+#            1 MiB, holding an ext4 with 4 KiB blocks (filled from SRC when
+#            given); partition 2 "data", the rest, left blank
+# No loop device is involved: sfdisk and mke2fs write into a plain file.
 
 # make_disks RUNDIR SCENARIO sets DISK_FILES from DISK_SPECS.
 make_disks() {
@@ -20,7 +23,8 @@ make_disks() {
         case $kind in
             raw | lvm-pv) [[ -z $src ]] || die "vm-disk '$spec': a $kind disk takes no source folder" ;;
             ext4) _mkfs_ext4 "$file" "${src:+${scenario%.sh}.d/$src}" ;;
-            *) die "vm-disk '$spec': unknown kind '$kind' (raw, lvm-pv, ext4)" ;;
+            gpt-ext4) _gpt_ext4 "$file" "${src:+${scenario%.sh}.d/$src}" ;;
+            *) die "vm-disk '$spec': unknown kind '$kind' (raw, lvm-pv, ext4, gpt-ext4)" ;;
         esac
         DISK_FILES+=("$file")
         i=$((i + 1))
@@ -30,9 +34,26 @@ make_disks() {
 _mkfs_ext4() {
     local file=$1 src=$2
     local -a fill=()
-    if [[ -n $src ]]; then
-        [[ -d $src ]] || die "vm-disk: no folder $src to fill the ext4 disk from"
-        fill=(-d "$src")
-    fi
+    _fill_from "$src"
     "$(host_program mkfs.ext4)" -F -q "${fill[@]}" "$file" || die "mkfs.ext4 failed on $file"
+}
+
+# _fill_from SRC sets fill (mke2fs -d SRC) when SRC is given.
+_fill_from() {
+    fill=()
+    if [[ -n $1 ]]; then
+        [[ -d $1 ]] || die "vm-disk: no folder $1 to fill the ext4 disk from"
+        fill=(-d "$1")
+    fi
+}
+
+_gpt_ext4() {
+    local file=$1 src=$2 half
+    local -a fill=()
+    half=$(($(stat -c %s "$file") / 2 >> 20))
+    printf 'label: gpt\nstart=2048, size=%dM, name="root"\nname="data"\n' "$half" \
+        | "$(host_program sfdisk)" -q "$file" || die "sfdisk failed on $file"
+    _fill_from "$src"
+    "$(host_program mkfs.ext4)" -F -q -b 4096 -E offset=1048576 "${fill[@]}" "$file" "${half}M" \
+        || die "mkfs.ext4 failed on partition 1 of $file"
 }

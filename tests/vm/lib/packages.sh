@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Debian packages the harness needs on the host.
 
-VM_PACKAGES=(qemu-system-x86 busybox-static lvm2 e2fsprogs cpio kmod)
+VM_PACKAGES=(qemu-system-x86 busybox-static lvm2 e2fsprogs cpio kmod fdisk gdisk)
 
 # `apt-get update` costs ~10 s, so it runs at most once per harness run,
 # and only when something is actually missing.
