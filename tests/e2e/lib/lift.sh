@@ -12,15 +12,16 @@ _remote_status='if [ -x /usr/bin/rootlift ]; then exec /usr/bin/rootlift status 
 # run_lift NAME TIMEOUT CMD...: runs CMD (a rootlift job) in the guest and
 # follows it into STATUS_JSON. Sets LIFT_SECONDS (command to job.done),
 # LIFT_SESSION (how CMD's own session ended) and LIFT_REACHABLE (no when
-# the console showed job.done but no login worked for UNREACHABLE_AFTER
-# seconds after it; the journal then comes from the console). Output in
+# the console showed the return begin but no login worked for
+# UNREACHABLE_AFTER seconds after it; the journal then comes from the
+# console, as far as printk's rate limit let it through). Output in
 # RUN_DIR/NAME.*.
-UNREACHABLE_AFTER=${E2E_UNREACHABLE_AFTER:-120}
+UNREACHABLE_AFTER=${E2E_UNREACHABLE_AFTER:-180}
 run_lift() {
-    local name=$1 timeout=$2 t0 deadline status confirmed=no pid rc=0 done0 seen="" old
+    local name=$1 timeout=$2 t0 deadline status confirmed=no pid rc=0 done0 seen="" old last_ok=$SECONDS
     shift 2
     LIFT_REACHABLE=yes
-    done0=$(_console_done_count)
+    done0=$(_console_return_count)
     # status shows the journal's last cycle: until this job's enter.begin,
     # that is the previous job's, job.done and all.
     old=$(gssh "$_remote_status" 2>/dev/null | jq -c '.events[0] // empty' 2>/dev/null) || true
@@ -33,10 +34,10 @@ run_lift() {
     while ((SECONDS < deadline)); do
         sleep 2
         if ! status=$(gssh "$_remote_status" 2>/dev/null) || ! jq -e . >/dev/null 2>&1 <<<"$status"; then
-            # No login: the console (kernel log) still tells when the job ended.
-            if [[ -z $seen ]] && (($(_console_done_count) > done0)); then
+            # No login: the console (kernel log) still tells when the return began.
+            if [[ -z $seen ]] && (($(_console_return_count) > done0)); then
                 seen=$SECONDS
-                say "$name: job.done is on the console, but no login works"
+                say "$name: the return began (console), but no login works"
             fi
             if [[ -n $seen ]] && ((SECONDS - seen > UNREACHABLE_AFTER)); then
                 LIFT_REACHABLE=no
@@ -44,6 +45,7 @@ run_lift() {
             fi
             continue
         fi
+        last_ok=$SECONDS
         [[ -n $old && $(jq -c '.events[0] // empty' <<<"$status") == "$old" ]] && continue
         echo "$status" >"$STATUS_JSON"
         [[ -n $(ev_time job.done) ]] && break
@@ -53,6 +55,8 @@ run_lift() {
             say "$name: confirm: $confirmed ($(tail -n 1 "$RUN_DIR/$name.confirm"))"
         fi
     done
+    # Out of time with no login for long: examined like an unreachable guest.
+    ((SECONDS < deadline || SECONDS - last_ok < UNREACHABLE_AFTER)) || LIFT_REACHABLE=no
     LIFT_SECONDS=$(secs "$t0" "$(stamp)")
     # The prober runs on until a login works again after the job, so the
     # longest gap is measured to its real end.
@@ -68,7 +72,7 @@ run_lift() {
     LIFT_SESSION="exit $rc: $(tail -n 1 "$RUN_DIR/$name.out" | cut -c1-100)"
     _console_journal >"$RUN_DIR/$name.console-journal"
     if [[ $LIFT_REACHABLE == no ]]; then
-        say "$name: no login for $UNREACHABLE_AFTER s after job.done on the console: $(grep ' job.done ' "$RUN_DIR/$name.console-journal" | tail -n 1)"
+        say "$name: no login for $UNREACHABLE_AFTER s after the return began: $(tail -n 1 "$RUN_DIR/$name.console-journal")"
         return 0
     fi
     journal_lines >"$RUN_DIR/$name.journal" 2>/dev/null || true
@@ -85,8 +89,8 @@ _console_journal() {
     console_text "$SERIAL_LOG" | sed -n 's/^\[ *\([0-9.]*\)\] rootlift: /\1 /p'
 }
 
-_console_done_count() {
-    _console_journal | grep -c ' job\.done ' || true
+_console_return_count() {
+    _console_journal | grep -c ' return\.begin ' || true
 }
 
 # When a lift never ended: the raw journal and the worker's output (in

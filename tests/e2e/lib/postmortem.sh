@@ -9,8 +9,9 @@
 postmortem() {
     local name=$1 console=$RUN_DIR/$1.console-journal copy=$RUN_DIR/disk.replayed offset bytes sizes done_line
     done_line=$(grep ' job\.done ' "$console" | tail -n 1)
-    check_fail ssh-after-return "no login for $UNREACHABLE_AFTER s after job.done on the console ($name); the guest was examined from its console and disk"
-    check_eq job-done-code 0 "$(grep -o ' code=[0-9]*' <<<"$done_line" | cut -d= -f2)" "job.done on the console (${done_line%% *} s after boot) code="
+    check_fail ssh-after-return "no login for $UNREACHABLE_AFTER s after return.begin on the console ($name); the guest was examined from its console and disk"
+    check_eq job-done-code 0 "$(grep -o ' code=[0-9]*' <<<"$done_line" | cut -d= -f2)" \
+        "job.done on the console (${done_line:+${done_line%% *} s after boot}${done_line:-not there: $(grep -c 'output lines suppressed' "$SERIAL_LOG") kernel-log rate limit notes}) code="
     check_fail guest-checks "not run: no login (snapshots, services, sizes through the guest): see ${RUN_DIR#"$REPO_ROOT"/}/postmortem.*"
     { grep -a 'e2e-watch:' "$SERIAL_LOG" | tr -d '\r' | tail -n 8 || true; } >"$RUN_DIR/postmortem.watch"
     stop_qemu
