@@ -235,6 +235,7 @@ scenario_poweroff() {
     else
         check_fail host-fsck "$(grep -v '^==' "$RUN_DIR/host-fsck.log" | tail -n 2 | paste -sd'|' -)"
     fi
+    check_image_states host-fs-state "$RUN_DIR/disk.img"
 }
 
 # The manual procedure's footprint (the reference howto copies these with

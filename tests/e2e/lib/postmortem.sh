@@ -23,6 +23,7 @@ postmortem() {
     else
         check_fail host-fsck "$(grep -v '^==' "$RUN_DIR/postmortem.fsck.log" | tail -n 2 | paste -sd'|' -)"
     fi
+    check_image_states host-fs-state "$copy"
     image_cat "$copy" "$offset" "$bytes" /var/log/syslog /var/log/e2e-cron.log /var/log/holder.log \
         /var/log/auth.log /var/log/daemon.log >"$RUN_DIR/postmortem.logs" 2>/dev/null || true
     rm -f "$copy"

@@ -63,7 +63,8 @@ snapshot() {
             ;;
     esac
     # A stable sort: mounts stacked on one mount point keep their order.
-    gsave "$n.findmnt" "findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION | LC_ALL=C sort -s -k 1,1"
+    # An automount's pipe_ino is new after a reboot.
+    gsave "$n.findmnt" "findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION | sed 's/,pipe_ino=[0-9]*//' | LC_ALL=C sort -s -k 1,1"
     _drop "$n.findmnt" volatile-mounts " .*"
     gsave "$n.ps" "ps -N --ppid 2 -p 2 -o pid=,comm= | LC_ALL=C sort -k 2"
     awk '{ print $2 }' "$RUN_DIR/$n.ps" | LC_ALL=C sort -u >"$RUN_DIR/$n.procs"
