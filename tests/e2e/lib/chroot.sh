@@ -29,14 +29,25 @@ unbind_api() {
     return 0
 }
 
-# configure_guest ROOT KEY_PUB
+# The debootstrap --include list of the profile: guest/FEATURE/packages
+# of every feature, comma-separated.
+profile_packages() {
+    local f
+    for f in base "${P_FEATURES[@]}"; do
+        [[ -f $E2E_SRC/guest/$f/packages ]] && grep -v '^[[:space:]]*\(#\|$\)' "$E2E_SRC/guest/$f/packages"
+    done | sort -u | paste -sd, -
+}
+
+# configure_guest ROOT KEY_PUB: the base every profile has (root's key,
+# sshd, names, machine-id, fstab), then each feature of the profile, then
+# the initramfs (it reads fstab: lvm2's hook activates vg0).
 configure_guest() {
-    local root=$1 key_pub=$2 g=$E2E_SRC/guest unit
+    local root=$1 key_pub=$2 f
     # The root password stays locked: the only way in is the test key.
     in_chroot "$root" passwd -l root >/dev/null
     install -d -m 0700 "$root/root/.ssh"
     install -m 0600 "$key_pub" "$root/root/.ssh/authorized_keys"
-    install -m 0644 "$g/sshd.conf" "$root/etc/ssh/sshd_config.d/e2e.conf"
+    install -m 0644 "$E2E_SRC/guest/base/sshd.conf" "$root/etc/ssh/sshd_config.d/e2e.conf"
 
     echo e2e-guest >"$root/etc/hostname"
     printf '127.0.0.1\tlocalhost\n127.0.1.1\te2e-guest\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
@@ -45,17 +56,12 @@ configure_guest() {
     # (no preset-all) and nothing comes from the build host's DMI uuid.
     od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$root/etc/machine-id"
     echo >>"$root/etc/machine-id"
+    volumes_fstab >"$root/etc/fstab"
 
-    install -m 0644 "$g/fstab" "$root/etc/fstab"
-    install -m 0644 "$g/20-wired.network" "$root/etc/systemd/network/20-wired.network"
-    for unit in holder-private.service holder-log.service; do
-        install -m 0644 "$g/$unit" "$root/etc/systemd/system/$unit"
+    for f in "${P_FEATURES[@]}"; do
+        [[ $(type -t "configure_$f") == function ]] && "configure_$f" "$root"
     done
-    in_chroot "$root" systemctl enable --quiet systemd-networkd.service \
-        holder-private.service holder-log.service ssh.service
 
-    # The initramfs must activate vg0 (lvm2's hook) and fsck an ext4 root:
-    # both read /etc/fstab, hence after it.
     bind_api "$root"
     in_chroot "$root" update-initramfs -u -k all
     unbind_api "$root"

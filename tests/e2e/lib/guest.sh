@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2034  # sets GUEST_* for the report
-# The cached guest in target/e2e/guest/: built once by build-guest, rebuilt
-# when its recipe (the build scripts, guest/*, the test key) changes.
+# The cached guest of the profile in target/e2e/PROFILE/guest/: built once
+# by build-guest, rebuilt when its recipe (the build scripts, the profile,
+# guest/FEATURE/* of its features, the test key) changes. The .debs are
+# shared by every profile (target/e2e/debs/).
 
 # The Debian mirror this machine's apt uses for bookworm (deb822 .sources
 # first, then sources.list); never a host name written down here.
@@ -40,17 +42,21 @@ ensure_key() {
 
 _guest_recipe() {
     local f
-    for f in "$E2E_SRC/build-guest" "$E2E_SRC/lib/chroot.sh" "$E2E_SRC/lib/image.sh" \
-        "$E2E_SRC"/guest/* "$KEY.pub"; do
+    for f in "$E2E_SRC/build-guest" "$E2E_SRC"/lib/{profile,chroot,features,image,provision}.sh \
+        "$E2E_SRC/profiles/$PROFILE.sh" "$E2E_SRC"/guest/base/* "$KEY.pub"; do
         echo "== ${f#"$E2E_SRC"/}"
         cat "$f"
+    done
+    for f in "${P_FEATURES[@]}"; do
+        [[ -d $E2E_SRC/guest/$f ]] || continue
+        find "$E2E_SRC/guest/$f" -type f -print0 | sort -z | xargs -0 -r sha256sum | sed "s|$E2E_SRC/||"
     done
 }
 
 # ensure_guest sets GUEST_BUILD_SECONDS (of the build that made the guest)
 # and GUEST_CACHED (yes when this run built nothing).
 ensure_guest() {
-    local hash t0 log=$E2E_OUT/guest-build.log
+    local hash t0 log=$PROFILE_OUT/guest-build.log
     ensure_key
     hash=$(_guest_recipe | sha256sum | cut -d' ' -f1)
     if [[ -f $GUEST_DIR/disk.img && $(cat "$GUEST_DIR/recipe" 2>/dev/null) == "$hash" ]]; then
@@ -59,12 +65,13 @@ ensure_guest() {
         return 0
     fi
     GUEST_CACHED=no
+    mkdir -p "$PROFILE_OUT"
     [[ $(id -u) == 0 ]] || die "building the guest needs root (debootstrap, chroot, loop devices)"
     local mirror
     mirror=$(apt_mirror)
-    say "building the guest (once; cached in ${GUEST_DIR#"$REPO_ROOT"/}; log: ${log#"$REPO_ROOT"/})"
+    say "building the $PROFILE guest (once; cached in ${GUEST_DIR#"$REPO_ROOT"/}; log: ${log#"$REPO_ROOT"/})"
     t0=$(stamp)
-    if ! unshare --mount --propagation private "$E2E_SRC/build-guest" \
+    if ! PROFILE=$PROFILE nice -n 10 unshare --mount --propagation private "$E2E_SRC/build-guest" \
         "$GUEST_DIR.new" "$mirror" "$KEY.pub" >"$log" 2>&1; then
         tail -n 30 "$log" | sed 's/^/    /' >&2
         die "building the guest failed (see ${log#"$REPO_ROOT"/})"

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
-# target/e2e/report.md and report.json: the timings of the run and every
-# check. The job's own phases come from the journal (whole seconds).
+# target/e2e/PROFILE/report.md and report.json: the timings of the run,
+# the logins during the job, each stopped service's downtime and the
+# return's breakdown (lib/downtime.py), and every check. The job's phases
+# come from the journal (whole seconds) and from the kernel log (its
+# microsecond times).
 
 # _phase FROM TO: seconds between two journal events ("" if one is missing).
 _phase() {
@@ -11,10 +14,9 @@ _phase() {
 }
 
 # _kphase FROM TO: seconds (3 decimals) between the first FROM and the
-# first TO after it in the kernel log of the shrink (RUN_DIR/dmesg), whose
-# timestamps are finer than the journal's whole seconds.
+# first TO after it in the kernel log of the shrink (RUN_DIR/shrink.dmesg).
 _kphase() {
-    [[ -s $RUN_DIR/dmesg ]] || return 0
+    [[ -s $RUN_DIR/shrink.dmesg ]] || return 0
     awk -v a="$1" -v b="$2" '
         /rootlift: / {
             t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
@@ -23,12 +25,19 @@ _kphase() {
             if (ev == a && ta == "") ta = t
             if (ev == b && ta != "" && tb == "") tb = t
         }
-        END { if (ta != "" && tb != "") printf "%.3f\n", tb - ta }' "$RUN_DIR/dmesg"
+        END { if (ta != "" && tb != "") printf "%.3f\n", tb - ta }' "$RUN_DIR/shrink.dmesg"
+}
+
+# The guest build's phases ("debootstrap 80.1, configure 20.3, ...").
+_build_phases() {
+    [[ -s $GUEST_DIR/build-phases ]] && awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2 }' "$GUEST_DIR/build-phases"
+    return 0
 }
 
 write_report() {
-    local verdict=$1 total=$2 md=$E2E_OUT/report.md json=$E2E_OUT/report.json c
-    local enter release job ret confirm_wait lift tmpfs n r d
+    local verdict=$1 total=$2 md=$PROFILE_OUT/report.md json=$PROFILE_OUT/report.json c
+    local enter release job ret confirm_wait lift tmpfs n r d dt=$RUN_DIR/shrink.downtime.json
+    mkdir -p "$PROFILE_OUT"
     if [[ -s ${STATUS_JSON:-} ]]; then
         enter=$(_phase enter.begin enter.done)
         confirm_wait=$(_phase job.wait-confirm job.confirm)
@@ -42,24 +51,36 @@ write_report() {
     k_enter=$(_kphase enter.begin enter.done) k_release=$(_kphase release.begin release.done)
     k_job=$(_kphase job.begin return.begin) k_return=$(_kphase return.begin return.done)
     k_total=$(_kphase enter.begin job.done)
+    local attempts bad reset fail hk gap gapn skip w_gap
+    read -r attempts bad reset fail hk gap gapn skip <<<"${PROBE_SUMMARY:-}"
+    read -r _ _ _ _ _ w_gap _ _ <<<"${WINDOW_SUMMARY:-}"
     local -a rows=()
     for c in "${CHECKS[@]}"; do
         rows+=("$(jq -cn --arg n "${c%%$'\t'*}" --arg r "$(cut -f2 <<<"$c")" --arg d "$(cut -f3- <<<"$c")" \
             '{name: $n, result: $r, detail: $d}')")
     done
-    jq -n --arg verdict "$verdict" --arg build "${GUEST_BUILD_SECONDS:-}" --arg cached "${GUEST_CACHED:-}" \
+    local downtime=null repeat=null
+    [[ -s $dt ]] && downtime=$(cat "$dt")
+    [[ -s $RUN_DIR/repeat.json ]] && repeat=$(cat "$RUN_DIR/repeat.json")
+    jq -n --arg verdict "$verdict" --arg profile "$PROFILE" --arg description "$P_DESCRIPTION" \
+        --arg build "${GUEST_BUILD_SECONDS:-}" --arg cached "${GUEST_CACHED:-}" --arg phases "$(_build_phases)" \
         --arg boot "${BOOT_SECONDS:-}" --arg plan "${PLAN_SECONDS:-}" --arg job_wall "${JOB_SECONDS:-}" \
         --arg enter "${enter:-}" --arg confirm_wait "${confirm_wait:-}" --arg release "${release:-}" \
         --arg job "${job:-}" --arg ret "${ret:-}" --arg lift "${lift:-}" --arg reboot "${REBOOT_SECONDS:-}" --arg shutdown "${SHUTDOWN_SECONDS:-}" \
-        --arg total "$total" --arg tmpfs "${tmpfs:-}" --arg probes "${PROBES:-}" \
-        --arg failed "${PROBES_FAILED:-}" --arg gap "${SSH_GAP:-}" --arg gapn "${SSH_GAP_FAILS:-}" \
-        --arg wgap "${WINDOW_GAP:-}" --arg wrel "${WINDOW_RELEASED:-}" --arg manual "${MANUAL_BYTES:-}" \
+        --arg total "$total" --arg tmpfs "${tmpfs:-}" --arg probes "${attempts:-}" --arg interval "$PROBE_INTERVAL" \
+        --arg skip "${skip:-}" --arg inflight "$PROBE_INFLIGHT" \
+        --arg failed "${bad:-}" --arg reset "${reset:-}" --arg other "${fail:-}" --arg hostkey "${hk:-}" \
+        --arg gap "${gap:-}" --arg gapn "${gapn:-}" --arg allow "${E2E_PROBE_ALLOW:-0}" \
+        --arg wgap "${w_gap:-}" --arg wrel "${WINDOW_RELEASED:-}" --arg manual "${MANUAL_BYTES:-}" \
         --arg k_enter "${k_enter:-}" --arg k_release "${k_release:-}" --arg k_job "${k_job:-}" \
         --arg k_return "${k_return:-}" --arg k_total "${k_total:-}" \
-        --arg shrink "$SHRINK_TO" --arg shutdown_to "$SHUTDOWN_TO" --arg session "${SHRINK_SESSION:-}" --argjson checks "[$(IFS=,; echo "${rows[*]}")]" '
+        --arg shrink "${SHRINK_TO:-}" --arg shutdown_to "${SHUTDOWN_TO:-}" --arg session "${SHRINK_SESSION:-}" \
+        --argjson downtime "$downtime" --argjson repeat "$repeat" \
+        --argjson checks "[$(IFS=,; echo "${rows[*]}")]" '
         def num: if . == "" then null else tonumber end;
-        {verdict: $verdict, shrink_to: $shrink, at_shutdown_to: $shutdown_to, guest_cached: ($cached == "yes"),
-         shrink_session: $session,
+        {verdict: $verdict, profile: $profile, description: $description,
+         shrink_to: $shrink, at_shutdown_to: $shutdown_to, guest_cached: ($cached == "yes"),
+         guest_build_phases: $phases, shrink_session: $session,
          seconds: {guest_build: ($build | num), boot: ($boot | num), plan: ($plan | num),
                    job_wall: ($job_wall | num), enter: ($enter | num), confirm_wait: ($confirm_wait | num),
                    release: ($release | num), job: ($job | num), return: ($ret | num),
@@ -68,19 +89,23 @@ write_report() {
          kernel_log_seconds: {enter: ($k_enter | num), release: ($k_release | num), job: ($k_job | num),
                               return: ($k_return | num), lift_total: ($k_total | num)},
          tmpfs_used_bytes: ($tmpfs | num), manual_cp_ax_bytes: ($manual | num),
-         ssh: {attempts: ($probes | num), failed: ($failed | num),
+         ssh: {interval_seconds: ($interval | num), max_in_flight: ($inflight | num),
+               ticks_skipped_in_flight: ($skip | num), attempts: ($probes | num), failed: ($failed | num),
+               reset_or_refused: ($reset | num), other_failures: ($other | num), host_key_changed: ($hostkey | num),
+               allowed_each: ($allow | num),
                longest_gap_seconds: ($gap | num), longest_gap_failed_attempts: ($gapn | num),
                released_window_seconds: ($wrel | num), released_window_longest_gap_seconds: ($wgap | num)},
+         downtime: $downtime, repeat: $repeat,
          checks: $checks}' >"$json"
     {
-        echo "# rootlift e2e: $verdict"
+        echo "# rootlift e2e, profile $PROFILE: $verdict"
         echo
-        echo "Debian 12 guest (systemd, sshd, LVM root), \`rootlift shrink $SHRINK_TO --live --yes\` over SSH."
+        echo "$P_DESCRIPTION. \`rootlift shrink ${SHRINK_TO:-?} --live --yes\` over SSH."
         echo
         echo "| what | seconds |"
         echo "| --- | --- |"
-        echo "| guest build${GUEST_CACHED:+ (cached: $GUEST_CACHED)} | ${GUEST_BUILD_SECONDS:-} |"
-        echo "| boot (qemu start to systemd up, SSH working) | ${BOOT_SECONDS:-} |"
+        echo "| guest build${GUEST_CACHED:+ (cached: $GUEST_CACHED)} | ${GUEST_BUILD_SECONDS:-} ($(_build_phases)) |"
+        echo "| boot (qemu start to the init ready, SSH working) | ${BOOT_SECONDS:-} |"
         echo "| \`rootlift plan\` | ${PLAN_SECONDS:-} |"
         echo "| shrink command to job.done (wall) | ${JOB_SECONDS:-} |"
         echo "| journal: enter (enter.begin to enter.done) | ${enter:-} |"
@@ -90,21 +115,28 @@ write_report() {
         echo "| journal: return | ${ret:-} |"
         echo "| journal: enter.begin to job.done | ${lift:-} |"
         echo "| kernel log: enter / release / job / return / enter.begin to job.done | ${k_enter:-?} / ${k_release:-?} / ${k_job:-?} / ${k_return:-?} / ${k_total:-?} |"
-        echo "| \`systemctl reboot\` to the guest's reboot(2), with the --at-shutdown shrink to $SHUTDOWN_TO | ${SHUTDOWN_SECONDS:-} |"
-        echo "| \`systemctl reboot\` to systemd up again (reboot to reboot) | ${REBOOT_SECONDS:-} |"
+        echo "| \`systemctl reboot\` to the guest's reboot(2), with the --at-shutdown shrink to ${SHUTDOWN_TO:-?} | ${SHUTDOWN_SECONDS:-} |"
+        echo "| \`systemctl reboot\` to the init ready again (reboot to reboot) | ${REBOOT_SECONDS:-} |"
         echo "| whole run | $total |"
         echo
         echo "tmpfs used: ${tmpfs:-?} bytes (the manual procedure's cp -ax set on this guest: ${MANUAL_BYTES:-?} bytes)."
         echo
-        echo "SSH logins tried every second during the job: ${PROBES:-?}," \
-            "${PROBES_FAILED:-?} failed; longest stretch without a working login: ${SSH_GAP:-?} s" \
-            "(${SSH_GAP_FAILS:-?} failed attempts in a row)."
+        echo "SSH logins started every ${PROBE_INTERVAL} s during the shrink (a tick skipped while" \
+            "$PROBE_INFLIGHT were under way: ${skip:-?} skipped): ${attempts:-?};" \
+            "${reset:-?} reset or refused, ${fail:-?} failed otherwise, ${hk:-?} with another host key" \
+            "(allowed: ${E2E_PROBE_ALLOW:-0} of each, E2E_PROBE_ALLOW); longest stretch without a working login:" \
+            "${gap:-?} s (${gapn:-?} attempts in a row)."
+        [[ -s $RUN_DIR/shrink.probe.log ]] && probe_messages shrink | head -n 5 | sed 's/^/- /'
         echo
         echo "The SSH session that ran the shrink: ${SHRINK_SESSION:-?}"
         echo
-        echo "A \`rootlift run --live -- sleep 20\` kept the root released ${WINDOW_RELEASED:-?} s;" \
-            "the longest stretch without a working login around it: ${WINDOW_GAP:-?} s."
-        echo
+        if [[ $P_WINDOW == yes ]]; then
+            echo "A \`rootlift run --live -- sleep 20\` kept the root released ${WINDOW_RELEASED:-?} s;" \
+                "the longest stretch without a working login around it: ${w_gap:-?} s."
+            echo
+        fi
+        _downtime_md "$dt"
+        [[ -s $RUN_DIR/repeat.md ]] && cat "$RUN_DIR/repeat.md" && echo
         echo "| check | result | detail |"
         echo "| --- | --- | --- |"
         for c in "${CHECKS[@]}"; do
@@ -112,4 +144,23 @@ write_report() {
             echo "| $n | $r | ${d//|/\\|} |"
         done
     } >"$md"
+}
+
+# The downtime table and the return's breakdown, as markdown.
+_downtime_md() {
+    local dt=$1
+    echo "## Downtime of each stopped service (seconds after enter.begin)"
+    echo
+    if [[ ! -s $dt ]]; then
+        echo "Not computed (no login after the job, or the guest could not be asked)."
+        echo
+        return 0
+    fi
+    echo "| unit or program | stopped by | down at | up at | seconds down |"
+    echo "| --- | --- | --- | --- | --- |"
+    jq -r '.rows[] | "| \(.unit) | \(.how) | \(.down_at) | \(.up_at // "never") | \(.seconds_down // "still down") |"' "$dt"
+    echo
+    echo "Return (kernel-log times): $(jq -r '.return | "mount + pivot \(.mount_and_pivot // "?") s, PID 1 resume (submounts, stub to the real init) \(.pid1_resume // "?") s, unit restarts \(.unit_restarts // "?") s, return.begin to return.done \(.total // "?") s; the last stopped unit was up \(.last_unit_up_after_return_begin // "?") s after return.begin"' "$dt")."
+    echo "Journal lines not in the kernel log (times from the journal's seconds instead): $(jq -r .missing_from_kernel_log "$dt") of $(jq -r .journal_lines "$dt")."
+    echo
 }

@@ -73,6 +73,27 @@ wait_systemd() {
     echo "$state"
 }
 
+# wait_sysvinit SECONDS: prints the runlevel ("N 2") once init reached it
+# and rc ran its scripts.
+wait_sysvinit() {
+    local deadline=$((SECONDS + $1)) state=""
+    while ((SECONDS < deadline)); do
+        # shellcheck disable=SC2016  # expanded in the guest
+        state=$(gssh 'r=$(runlevel); pgrep -f "^/bin/sh /etc/init.d/rc " >/dev/null && r="$r (rc running)"; echo "$r"' 2>/dev/null) || true
+        [[ $state == "N 2" ]] && { echo "$state"; return 0; }
+        sleep 2
+    done
+    die "sysvinit did not reach runlevel 2 within $1 s (runlevel '${state:-no answer}')"
+}
+
+# wait_ready SECONDS: the init's own word that the boot is done.
+wait_ready() {
+    case $P_INIT in
+        systemd) wait_systemd "$1" ;;
+        sysvinit) wait_sysvinit "$1" ;;
+    esac
+}
+
 # gsave NAME CMD...: CMD's stdout in RUN_DIR/NAME, its stderr (and "exit N"
 # when the login or the command failed) in RUN_DIR/NAME.err. Never fails:
 # the checks compare what was saved.
