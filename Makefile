@@ -1,13 +1,27 @@
-# rootlift — build, check and test. `make demo` and `make test` are the
-# README's quick start; CI runs `make lint size test` through .ci/run.
+# rootlift — build, check, test, install and package. `make demo` and
+# `make test` are the README's quick start; CI runs `make lint size test`
+# through .ci/run; `make test-all` is `make test` plus the slow extras.
 
 CARGO   ?= cargo
-TARGET  := x86_64-unknown-linux-musl
+# The CPU to build for: x86_64 (default) or aarch64; either way a static
+# musl binary with no ELF interpreter.
+ARCH    ?= x86_64
+TARGET  := $(ARCH)-unknown-linux-musl
 BIN     := target/$(TARGET)/release/rootlift
+# Cargo.toml's version: the one the binary, the man page and the package say.
+VERSION := $(shell packaging/deb/build --print-version)
+DEB_ARCH_x86_64  := amd64
+DEB_ARCH_aarch64 := arm64
+DEB_ARCH = $(DEB_ARCH_$(ARCH))
+DEB      = target/deb/rootlift_$(VERSION)_$(DEB_ARCH).deb
+# make install: PREFIX=/usr/local by default, DESTDIR for staging.
+PREFIX  ?= /usr/local
+DESTDIR ?=
 # Guard rail only: the product goal is 512 KiB (see README).
 SIZE_LIMIT_KIB := 640
 
-.PHONY: build size lint test test-unit test-root test-vm e2e demo bench fuzz
+.PHONY: build size lint lint-man lint-aarch64 test test-all test-unit test-root test-vm e2e \
+	cross deb install uninstall demo bench fuzz
 
 # The release binary rebuilds std with panic=immediate-abort: no unwinder, no
 # backtrace symbolizer and no unwind tables, which together are more than
@@ -22,12 +36,18 @@ SIZE_LIMIT_KIB := 640
 RELEASE_RUSTFLAGS := -C target-feature=+crt-static -C relocation-model=static \
 	-C force-unwind-tables=no -Zunstable-options -Cpanic=immediate-abort \
 	-Zon-broken-pipe=inherit -Zfmt-debug=shallow
+# aarch64 links with rust-lld, the LLVM linker every Rust toolchain ships
+# (rustc finds it in its own sysroot), with musl's crt objects and libc.a
+# from the target's rust-std component: a cross build needs no cross gcc
+# or binutils package, and the same lld serves any further target.
+LINK_RUSTFLAGS_aarch64 := -C linker=rust-lld -C linker-flavor=ld.lld
 
 build:
+	@case "$(ARCH)" in x86_64|aarch64) ;; *) echo "build: FAIL ARCH=$(ARCH): x86_64 or aarch64"; exit 2;; esac
 	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
 	@rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
-	RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(RELEASE_RUSTFLAGS)" \
-	    $(CARGO) build --release --locked -Zbuild-std=std,panic_abort
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(RELEASE_RUSTFLAGS) $(LINK_RUSTFLAGS_$(ARCH))" \
+	    $(CARGO) build --release --locked --target $(TARGET) -Zbuild-std=std,panic_abort
 
 size: build
 	@bytes=$$(stat -c %s $(BIN)); \
@@ -36,13 +56,37 @@ size: build
 	 echo "size: $$desc"; \
 	 case "$$desc" in *"statically linked"*) ;; *) echo "size: FAIL the binary is not statically linked"; exit 1;; esac; \
 	 case "$$desc" in *interpreter*) echo "size: FAIL the binary has an ELF interpreter"; exit 1;; esac; \
+	 case "$(ARCH):$$desc" in x86_64:*x86-64*|aarch64:*aarch64*) ;; *) echo "size: FAIL not an $(ARCH) binary"; exit 1;; esac; \
 	 test $$bytes -le $$(( $(SIZE_LIMIT_KIB) * 1024 )) || { echo "size: FAIL over $(SIZE_LIMIT_KIB) KiB"; exit 1; }
 
-lint:
+lint: lint-man lint-aarch64
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-test: test-unit test-root test-vm e2e
+# The man page as man(1) formats it, with every groff warning on.
+lint-man:
+	@out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 man/rootlift.8 2>&1 >/dev/null); \
+	 test -z "$$out" || { echo "$$out"; echo "lint: FAIL man --warnings on man/rootlift.8"; exit 1; }
+
+# Everything, tests included, compiled for aarch64 too: the static
+# assertions on kernel struct layouts and ioctl numbers hold there as well.
+lint-aarch64:
+	@rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-musl || rustup target add aarch64-unknown-linux-musl
+	$(CARGO) clippy --locked --all-targets --target aarch64-unknown-linux-musl -- -D warnings
+
+# Everything that fits in about 15 minutes: the four tiers, the package
+# (lintian) and the aarch64 cross build with its size guard.
+test: test-unit test-root cross test-vm e2e
+
+# make test, then what takes longer: the VM tier again on aarch64 under
+# qemu-system-aarch64 (about as long as the x86_64 one). Other slow
+# suites belong here too.
+test-all: test
+	$(MAKE) --no-print-directory test-vm ARCH=aarch64
+
+# The aarch64 release binary, its size guard and package.
+cross:
+	$(MAKE) --no-print-directory size deb ARCH=aarch64
 
 # Unit tier: no root needed. Tests that need root are named root_*.
 test-unit:
@@ -57,14 +101,34 @@ test-root:
 # VM tier: qemu (software emulation) with a Debian kernel. SCENARIO=name
 # runs one scenario; ROOTLIFT_SKIP_VM=1 is the only way to skip it.
 test-vm: build
-	tests/vm/run $(SCENARIO)
+	VM_ARCH=$(ARCH) ROOTLIFT_BIN=$(BIN) tests/vm/run $(SCENARIO)
 
 # Acceptance on a real system: a Debian 12 guest (systemd, sshd, LVM root)
 # built with debootstrap and cached in target/e2e, its root shrunk live
 # over SSH (tests/e2e/README.md). ROOTLIFT_SKIP_E2E=1 is the only way to
 # skip it. The report is target/e2e/report.md.
-e2e: build
-	tests/e2e/run
+e2e: build deb
+	ROOTLIFT_DEB=$(DEB) tests/e2e/run
+
+# The binary (sbin: a tool for root), the man page and the bash completion.
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/rootlift
+	install -D -m 0644 man/rootlift.8 $(DESTDIR)$(PREFIX)/share/man/man8/rootlift.8
+	install -D -m 0644 completions/rootlift.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rootlift
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/rootlift $(DESTDIR)$(PREFIX)/share/man/man8/rootlift.8 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rootlift
+
+# target/deb/rootlift_VERSION_DEBARCH.deb (ARCH=aarch64: arm64) from what
+# make install puts under /usr, checked by lintian: no error, no warning.
+deb: build
+	@command -v dpkg-deb >/dev/null && command -v lintian >/dev/null || \
+	    { echo "deb: FAIL needs dpkg-deb and lintian (apt-get install lintian)"; exit 1; }
+	rm -rf target/deb/$(DEB_ARCH)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/target/deb/$(DEB_ARCH) ARCH=$(ARCH)
+	packaging/deb/build target/deb/$(DEB_ARCH) $(DEB_ARCH) target/deb
+	lintian --allow-root --fail-on error,warning --display-info $(DEB)
 
 # The main job on a built-in default, rehearsed in a VM: a live shrink of
 # a 256 MiB ext4 root LV to 128 MiB with daemons holding it (see
