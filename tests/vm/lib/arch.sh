@@ -22,7 +22,7 @@ case $VM_ARCH in
         # as on q35), a PL011 UART, PSCI for poweroff. pauth-impdef: the
         # pointer-authentication emulation of -cpu max costs TCG much time
         # with the architected algorithm, little with QEMU's own.
-        QEMU_MACHINE=(-machine virt -cpu max,pauth-impdef=on)
+        QEMU_MACHINE=(-machine virt -cpu 'max,pauth-impdef=on')
         CONSOLE=ttyAMA0
         ;;
     *) die "VM_ARCH=$VM_ARCH: the VM tier runs x86_64 or aarch64 guests" ;;

@@ -73,6 +73,7 @@ ensure_sysroot() {
     ensure_guest_apt
     local pkgs stamp=$SYSROOT.recipe want
     pkgs=$(_sysroot_packages | LC_ALL=C sort -u)
+    # shellcheck disable=SC2086  # one word per package
     want=$(guest_apt_cache policy $pkgs | sha256sum | cut -d' ' -f1)
     [[ -d $SYSROOT && $(cat "$stamp" 2>/dev/null) == "$want" ]] && return 0
     local tmp=$SYSROOT.new deb t0
