@@ -1,5 +1,5 @@
 //! The one error type of rootlift and its mapping onto the exit codes of
-//! SPEC.md: 0 ok, 1 operation failed, 2 usage error, 3 refused by a safety
+//! docs/commands.md: 0 ok, 1 operation failed, 2 usage error, 3 refused by a safety
 //! check (nothing was changed).
 //!
 //! Messages are lower-case and name the call that failed, the path it was
@@ -23,8 +23,8 @@ pub enum Error {
     Usage(String),
     /// A safety check refused the operation before anything changed (exit 3).
     Refused(String),
-    /// A subcommand that exists in the contract but has no code yet (exit 1).
-    NotImplemented(&'static str),
+    /// The operator aborted a job between two of its steps (exit 1).
+    Aborted(String),
     /// A system call failed: which call, on which path, with which errno.
     Sys {
         call: &'static str,
@@ -88,7 +88,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(msg) => write!(f, "{msg}"),
             Error::Refused(msg) => write!(f, "refused: {msg}"),
-            Error::NotImplemented(cmd) => write!(f, "{cmd} is not implemented yet"),
+            Error::Aborted(why) => write!(f, "aborted: {why}"),
             Error::Sys { call, path, errno } => {
                 write!(f, "{call} {path}: {}", ErrnoText(*errno))
             }
@@ -175,10 +175,11 @@ mod tests {
     fn exit_codes_follow_the_contract() {
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
         assert_eq!(Error::Refused("x".into()).exit_code(), 3);
-        assert_eq!(Error::NotImplemented("plan").exit_code(), 1);
+        assert_eq!(Error::Aborted("x".into()).exit_code(), 1);
+        assert_eq!(Error::Failed("x".into()).exit_code(), 1);
         assert_eq!(
-            Error::NotImplemented("plan").to_string(),
-            "plan is not implemented yet"
+            Error::Aborted("'rootlift abort' before the lvreduce step".into()).to_string(),
+            "aborted: 'rootlift abort' before the lvreduce step"
         );
     }
 

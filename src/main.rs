@@ -55,28 +55,14 @@ fn dispatch(cmd: Command) -> Result<()> {
             programs,
             json,
         } => bring::command(&dest, &programs, json),
-        Command::Enter { size, bring, ssh } => {
-            let mut kit = lift::kits::Kit::default();
-            if ssh {
-                kit = lift::kits::sshd()?;
-            }
-            if rootlift::proc::init::detect(std::path::Path::new("/"))
-                == rootlift::proc::init::Init::Systemd
-            {
-                kit.extend(lift::kits::systemd());
-            }
-            let mut programs = bring;
-            programs.extend(kit.programs);
-            let size = size.map(|s| s.bytes(1)).unwrap_or(None);
-            lift::enter::enter(&lift::enter::EnterOptions {
-                size,
-                bring: programs,
-                files: kit.files,
-                job: None,
-            })
-        }
-        Command::InternalEntered => lift::enter::entered(),
+        Command::Enter { size, bring, ssh } => job::live::enter(size, bring, ssh),
+        Command::InternalEntered => job::worker::entered(),
         Command::InternalWorker => job::worker::worker(),
+        Command::InternalSpawn { cgroup, argv } => lift::resume::internal_spawn(&cgroup, &argv),
+        Command::InternalKeeper { fds } => lift::sshd::keeper(&fds),
+        Command::InternalHandback { keeper, fds, argv } => {
+            lift::sshd::handback(&keeper, &fds, &argv)
+        }
         Command::Shrink { size, device, job } => job::live::shrink(size, device.as_deref(), &job),
         Command::Fsck { job } => job::live::fsck(&job),
         Command::Run { job, argv } => job::live::run(&job, &argv),
@@ -84,18 +70,20 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::Abort => job::control::abort(),
         Command::Plan { json } => plan::command(json),
         Command::Grow { target, path } => rootlift::grow::command(target, path.as_deref()),
-        Command::Return => lift::back::command(),
-        // --ssh is implied: release restarts every unit whose program was
-        // brought (sshd when `enter --ssh` brought its kit).
+        Command::Return => job::control::return_command(),
         Command::Release {
             kill,
             grace,
-            ssh: _,
-        } => lift::release::command(&lift::release::ReleaseOptions { kill, grace }),
+            drop_unrestorable,
+        } => lift::release::command(&lift::release::ReleaseOptions {
+            kill,
+            grace,
+            drop_unrestorable,
+        }),
         Command::Holders { target, json } => {
             rootlift::proc::holders::command(target.as_deref(), json)
         }
-        Command::Status { json, follow } => lift::status::command(json, follow),
+        Command::Status { json, follow } => job::status::command(json, follow),
         Command::SwitchRoot {
             newroot,
             init,

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use rustix::fs::CWD;
 use rustix::mount::{
-    MountFlags, MountPropagationFlags, UnmountFlags, mount, mount_change, mount_move, unmount,
+    MountFlags, MountPropagationFlags, MoveMountFlags, UnmountFlags, mount, mount_bind,
+    mount_change, mount_move, mount_remount, unmount,
 };
 
 use crate::error::{Error, Result};
@@ -48,10 +50,64 @@ pub fn make_rprivate(path: &Path) -> Result<()> {
     .map_err(|e| Error::sys("mount(MS_REC|MS_PRIVATE)", shown(path), e))
 }
 
+/// mount(2) with MS_PRIVATE on one mount (not its submounts).
+pub fn make_private(path: &Path) -> Result<()> {
+    mount_change(path, MountPropagationFlags::PRIVATE)
+        .map_err(|e| Error::sys("mount(MS_PRIVATE)", shown(path), e))
+}
+
 /// mount(2) with MS_SHARED on one mount (not its submounts).
 pub fn make_shared(path: &Path) -> Result<()> {
     mount_change(path, MountPropagationFlags::SHARED)
         .map_err(|e| Error::sys("mount(MS_SHARED)", shown(path), e))
+}
+
+/// mount(2) with MS_SLAVE on one mount: a shared mount becomes a slave of
+/// the peer group it was in (mount_namespaces(7)).
+pub fn make_slave(path: &Path) -> Result<()> {
+    mount_change(path, MountPropagationFlags::DOWNSTREAM)
+        .map_err(|e| Error::sys("mount(MS_SLAVE)", shown(path), e))
+}
+
+/// mount(2) with MS_UNBINDABLE on one mount.
+pub fn make_unbindable(path: &Path) -> Result<()> {
+    mount_change(path, MountPropagationFlags::UNBINDABLE)
+        .map_err(|e| Error::sys("mount(MS_UNBINDABLE)", shown(path), e))
+}
+
+/// move_mount(2) with MOVE_MOUNT_SET_GROUP (Linux 5.15): `to` joins the
+/// peer group (and master) of `from`; both must be mounts of the same
+/// superblock and `to` must be private.
+pub fn join_group(from: &Path, to: &Path) -> Result<()> {
+    rustix::mount::move_mount(CWD, from, CWD, to, MoveMountFlags::MOVE_MOUNT_SET_GROUP).map_err(
+        |e| {
+            Error::sys(
+                "move_mount(MOVE_MOUNT_SET_GROUP)",
+                format_args!("{} -> {}", shown(from), shown(to)),
+                e,
+            )
+        },
+    )
+}
+
+/// mount(2) with MS_BIND: `source` (a file or directory) appears at
+/// `target` too; not its submounts.
+pub fn bind(source: &Path, target: &Path) -> Result<()> {
+    mount_bind(source, target).map_err(|e| {
+        Error::sys(
+            "mount(MS_BIND)",
+            format_args!("{} -> {}", shown(source), shown(target)),
+            e,
+        )
+    })
+}
+
+/// mount(2) with MS_REMOUNT|MS_BIND: sets the per-mount flags of `target`
+/// (read-only, nosuid, nodev, noexec, atime) without touching its
+/// filesystem.
+pub fn remount_bind(target: &Path, flags: MountFlags) -> Result<()> {
+    mount_remount(target, flags | MountFlags::BIND, "")
+        .map_err(|e| Error::sys("mount(MS_REMOUNT|MS_BIND)", shown(target), e))
 }
 
 /// umount2(2) with the given flags (empty: a plain umount).

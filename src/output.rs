@@ -1,4 +1,4 @@
-//! stdout and stderr as SPEC.md's output contract has them: results on
+//! stdout and stderr as the command contract (docs/commands.md) has them: results on
 //! stdout (human text or one JSON document), diagnostics on stderr as
 //! `rootlift: error: ...`. A closed stdout (`rootlift plan | head`) is not
 //! an error worth a panic.

@@ -1,13 +1,18 @@
-//! `rootlift plan [--json]`: the read-only survey of SPEC.md — the root mount
-//! and its device stack, filesystem facts, RAM against the tmpfs a lift
-//! needs, the init system, other mount namespaces, and the exact steps
-//! `enter` would run. Exit 3, after the survey, when a lift is impossible.
+//! `rootlift plan [--json]`: the read-only survey (docs/commands.md) — the
+//! root mount and its device stack, filesystem facts, RAM against the tmpfs
+//! a lift needs, the init system, other mount namespaces, every mount below
+//! the root with its class and fate, the holders with what release does to
+//! each, the processes that survive, and the exact steps `enter` would run.
+//! Exit 3, after the survey, when a lift is impossible.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::lift::{enter, stop, units};
+use crate::lift::comeback::{self, Comeback, Seen};
+use crate::lift::enter::{self, Numbers};
+use crate::lift::fate;
+use crate::lift::record::{Class, MountRecord};
 use crate::output;
 use crate::proc::holders::{self, Holder, Report, Target};
 use crate::proc::init::{self, Init};
@@ -29,8 +34,20 @@ pub struct Plan {
     pub other_namespaces: Vec<Namespace>,
     /// What holds the root now (none when the scan could not run).
     pub holders: Option<Report>,
+    /// Every mount below the root, with its class.
+    pub mounts: Vec<MountRecord>,
+    /// Processes that pin a parked mount but not the root: release leaves
+    /// them running.
+    pub survivors: Vec<Survivor>,
     /// Why a lift is impossible, when it is.
     pub refused: Option<String>,
+}
+
+/// A process that survives a lift, and the mount it pins.
+pub struct Survivor {
+    pub pid: u32,
+    pub comm: String,
+    pub mount: String,
 }
 
 /// A mount namespace other than ours, with its processes counted.
@@ -57,6 +74,9 @@ pub fn survey() -> Result<Plan> {
         Err(Error::Refused(why)) => Some(why),
         Err(e) => return Err(e),
     };
+    let rec = enter::survey(&mounts)?;
+    let holders = holders::scan(&Target::for_path(Path::new("/"))?).ok();
+    let survivors = survivors(&rec.mounts, holders.as_ref());
     Ok(Plan {
         stack,
         fs_size: vfs.f_blocks.saturating_mul(vfs.f_frsize),
@@ -68,10 +88,40 @@ pub fn survey() -> Result<Plan> {
         mount_count: mounts.len(),
         shared_count: mounts.iter().filter(|m| m.shared.is_some()).count(),
         other_namespaces: other_namespaces(),
-        holders: holders::scan(&Target::for_path(Path::new("/"))?).ok(),
+        holders,
+        mounts: rec.mounts,
+        survivors,
         root,
         refused,
     })
+}
+
+/// The processes that pin a mount release parks and nothing of the root:
+/// a parked mount keeps its files and open fds, so they run on.
+fn survivors(mounts: &[MountRecord], root: Option<&Report>) -> Vec<Survivor> {
+    let held_root: Vec<u32> = root
+        .map(|r| r.processes.iter().map(|h| h.pid).collect())
+        .unwrap_or_default();
+    let mut out: Vec<Survivor> = Vec::new();
+    for m in mounts.iter().filter(|m| m.class == Class::Independent) {
+        let Ok(target) = Target::for_path(Path::new(&m.path)) else {
+            continue;
+        };
+        let Ok(report) = holders::scan(&target) else {
+            continue;
+        };
+        for h in report.processes {
+            if h.is_self || held_root.contains(&h.pid) || out.iter().any(|s| s.pid == h.pid) {
+                continue;
+            }
+            out.push(Survivor {
+                pid: h.pid,
+                comm: h.comm,
+                mount: m.path.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Mount namespaces in use besides ours, from /proc/*/ns/mnt.
@@ -105,71 +155,38 @@ fn other_namespaces() -> Vec<Namespace> {
     found
 }
 
-/// What release would do to a holder of the root.
-pub fn release_action(h: &Holder, init: &Init) -> &'static str {
-    if h.pid == 1 {
-        match init {
-            Init::Systemd => {
-                "handed off to the init stub (SIGTERM: systemd re-execs), resumed on return"
-            }
-            Init::Sysvinit => "handed off to the init stub (telinit u), resumed on return",
-            _ => "cannot be handed off: release refuses while PID 1 holds the root",
-        }
-    } else if h.is_self {
-        "rootlift itself: runs from the tmpfs after enter"
-    } else if stop::keeps_network(&h.comm) {
-        "SIGKILL only (its SIGTERM would take the network down), started again on return"
-    } else if *init != Init::Systemd {
-        "stopped by release: SIGTERM, then SIGKILL after the grace time"
-    } else {
-        systemd_unit_action(h.unit.as_deref().unwrap_or(""), &h.comm)
-    }
-}
-
-/// What a lift does to a holder in a systemd unit (lift::units).
-fn systemd_unit_action(unit: &str, comm: &str) -> &'static str {
-    if units::restarts(unit, comm) {
-        "restarted from the tmpfs (sshd kit) before the confirm, back on return"
-    } else if units::is_user_manager(unit) {
-        "user manager: SIGKILL (systemctl kill), reset-failed; logind starts it at the next login"
-    } else if units::STOPPED_BEFORE_HANDOFF.contains(&unit) {
-        "stopped with systemctl before the PID 1 handoff, started again on return"
-    } else {
-        "stopped by release: SIGTERM, then SIGKILL after the grace time"
-    }
-}
-
-/// The numbered steps `enter` would run for this plan.
+/// The numbered steps `enter` would run for this plan (lift::enter's
+/// own list).
 pub fn steps(p: &Plan) -> Vec<String> {
-    let moved: Vec<&str> = crate::lift::MOVED.to_vec();
-    vec![
-        "check: root, PID 1's mount namespace, no lift in progress, root not the initramfs, RAM"
-            .into(),
-        format!(
-            "record the root mount and the propagation of {} mounts ({} shared) in {}",
-            p.mount_count,
-            p.shared_count,
-            crate::journal::PATH
-        ),
-        "make / rprivate (pivot_root fails with EINVAL under shared propagation)".into(),
-        format!(
-            "mount a tmpfs of {} at {} (parent 0700, root 0755)",
-            block::human_bytes(p.tmpfs_size),
-            crate::lift::NEWROOT
-        ),
-        format!(
-            "copy rootlift ({}) to {}",
-            block::human_bytes(p.self_size),
-            crate::lift::SELF_IN_TMPFS
-        ),
-        format!(
-            "pivot_root into the tmpfs, old root at {}",
-            crate::lift::OLDROOT
-        ),
-        format!("move {} into the new root", moved.join(" ")),
-        "re-exec rootlift from the tmpfs copy".into(),
-        "journal 'entered'".into(),
-    ]
+    let n = Numbers {
+        tmpfs: p.tmpfs_size,
+        self_size: p.self_size,
+        mounts: p.mounts.len(),
+        parked: p
+            .mounts
+            .iter()
+            .filter(|m| m.class == Class::Independent)
+            .count(),
+        dependent: p.mounts.iter().filter(|m| m.class.is_dependent()).count(),
+    };
+    enter::STEPS.iter().map(|s| s.describe(&n)).collect()
+}
+
+/// What release does to a holder, as `plan` says it.
+fn release_action(h: &Holder, init: &Init) -> &'static str {
+    fate::of(h, init).describe(init)
+}
+
+/// How a holder comes back on return, as release will journal it.
+fn comes_back(h: &Holder, init: &Init) -> String {
+    let script_of = |exe: &str| crate::lift::sysv::script_of(Path::new("/etc"), exe);
+    let back = comeback::decide(h, fate::of(h, init), init, &Seen::read(h.pid), &script_of);
+    match back {
+        Comeback::Unit(u) => format!("systemctl start {u}"),
+        Comeback::Script(s) => format!("/etc/init.d/{s} start"),
+        Comeback::Argv { argv, .. } => format!("runs again: {}", argv.join(" ")),
+        Comeback::Nothing => "nothing (not started again by rootlift)".into(),
+    }
 }
 
 pub fn command(json: bool) -> Result<()> {
@@ -238,7 +255,37 @@ pub fn to_text(p: &Plan) -> String {
                 },
                 release_action(h, &p.init)
             ));
+            if !matches!(
+                fate::of(h, &p.init),
+                fate::Fate::HandOff | fate::Fate::Itself
+            ) {
+                s.push_str(&format!(
+                    "           back on return: {}\n",
+                    comes_back(h, &p.init)
+                ));
+            }
         }
+    }
+    let below: Vec<&MountRecord> = p.mounts.iter().filter(|m| m.class != Class::Api).collect();
+    s.push_str(&format!(
+        "mounts:      {} below / besides /proc /sys /dev /run\n",
+        below.len()
+    ));
+    for m in below {
+        s.push_str(&format!(
+            "  {} ({} {}, {}): {}\n",
+            m.path,
+            m.fstype,
+            m.source,
+            m.class.name(),
+            m.class.fate()
+        ));
+    }
+    for v in &p.survivors {
+        s.push_str(&format!(
+            "survives:    {} {}: pins only {} (parked, not the root)\n",
+            v.pid, v.comm, v.mount
+        ));
     }
     s.push_str("enter would:\n");
     for (i, step) in steps(p).iter().enumerate() {
@@ -340,6 +387,29 @@ fn to_json(p: &Plan) -> Json {
         }
         j.end_array();
         j.key("release").str(release_action(h, &p.init));
+        j.key("comes_back").str(&comes_back(h, &p.init));
+        j.end_object();
+    }
+    j.end_array();
+    j.key("mounts").begin_array();
+    for m in &p.mounts {
+        j.begin_object();
+        j.key("path").str(&m.path);
+        j.key("source").str(&m.source);
+        j.key("fstype").str(&m.fstype);
+        j.key("options").str(&m.options);
+        j.key("propagation").str(m.prop.kind());
+        j.key("class").str(m.class.name());
+        j.key("fate").str(&m.class.fate());
+        j.end_object();
+    }
+    j.end_array();
+    j.key("survivors").begin_array();
+    for v in &p.survivors {
+        j.begin_object();
+        j.key("pid").u64(u64::from(v.pid));
+        j.key("comm").str(&v.comm);
+        j.key("mount").str(&v.mount);
         j.end_object();
     }
     j.end_array();
@@ -373,17 +443,18 @@ mod tests {
         let sd = Init::Systemd;
         let act = |pid, comm, unit| release_action(&holder(pid, comm, unit), &sd);
         assert!(act(1, "systemd", "init.scope").starts_with("handed off"));
-        assert!(act(300, "sshd", "ssh.service").starts_with("restarted from the tmpfs"));
-        // The operator's session is a holder like any other.
-        assert!(act(400, "sshd", "session-3.scope").starts_with("stopped by release"));
+        // The operator's login shell is a holder like any other.
+        assert!(act(400, "bash", "session-3.scope").starts_with("SIGTERM"));
         assert!(
             act(245, "systemd-network", "systemd-networkd.service").starts_with("SIGKILL only")
         );
         assert!(act(354, "systemd", "user@0.service").starts_with("user manager"));
         assert!(act(246, "dbus-daemon", "dbus.service").starts_with("stopped with systemctl"));
-        assert!(act(248, "bash", "holder-log.service").starts_with("stopped by release"));
-        // Without systemd no unit is restarted or stopped through it.
-        let other = release_action(&holder(300, "sshd", "ssh.service"), &Init::Sysvinit);
-        assert!(other.starts_with("stopped by release"));
+        assert!(act(248, "bash", "holder-log.service").starts_with("SIGTERM"));
+        // How it comes back: its unit.
+        let log = holder(248, "bash", "holder-log.service");
+        assert_eq!(comes_back(&log, &sd), "systemctl start holder-log.service");
+        let shell = holder(249, "bash", "session-3.scope");
+        assert!(comes_back(&shell, &sd).starts_with("nothing"));
     }
 }

@@ -1,5 +1,5 @@
-//! The init stub: rootlift as PID 1 while the old root is released (SPEC.md
-//! release 2; the facts are in notes/pid1-handoff.md).
+//! The init stub: rootlift as PID 1 while the old root is released (docs/design.md,
+//! release 2; the facts are in docs/pid1.md).
 //!
 //! systemd, sent SIGTERM after the pivot, serializes its state and execs
 //! `/lib/systemd/systemd --system --deserialize=N`, which in the tmpfs is
@@ -35,11 +35,16 @@ pub const INSTALL_PATHS: [&str; 2] = ["usr/lib/systemd/systemd", "sbin/init"];
 /// Whether this process is meant to be the stub: PID 1, exec'd under an
 /// init's name.
 pub fn is_stub(argv0: Option<&OsStr>) -> bool {
+    is_stub_as(rustix::process::getpid().is_init(), argv0)
+}
+
+/// The decision of [`is_stub`], for a process that is PID 1 or not.
+fn is_stub_as(pid1: bool, argv0: Option<&OsStr>) -> bool {
     let name = argv0
         .map(Path::new)
         .and_then(Path::file_name)
         .map(OsStr::as_bytes);
-    rustix::process::getpid().is_init() && matches!(name, Some(b"systemd" | b"init"))
+    pid1 && matches!(name, Some(b"systemd" | b"init"))
 }
 
 /// The real init to exec once the root is back, most likely first.
@@ -160,7 +165,14 @@ mod tests {
     }
 
     #[test]
-    fn this_test_process_is_not_a_stub() {
-        assert!(!is_stub(Some(OsStr::new("/lib/systemd/systemd"))));
+    fn only_pid1_under_an_init_name_is_the_stub() {
+        let name = |s| Some(OsStr::new(s));
+        assert!(is_stub_as(true, name("/lib/systemd/systemd")));
+        assert!(is_stub_as(true, name("/sbin/init")));
+        assert!(is_stub_as(true, name("init")));
+        assert!(!is_stub_as(false, name("/lib/systemd/systemd")));
+        assert!(!is_stub_as(true, name("/usr/bin/rootlift")));
+        assert!(!is_stub_as(true, name("/sbin/initx")));
+        assert!(!is_stub_as(true, None));
     }
 }

@@ -143,3 +143,134 @@ pub fn btrfs_resize(
     // writes nothing back.
     unsafe { rustix::ioctl::ioctl(fd, ioctl) }
 }
+
+/// LOOP_CONFIGURE on an open loop device (loop(4)): attach the backing file
+/// `config.fd` with the offset, size limit, flags and block size given.
+pub fn loop_configure(
+    dev: impl rustix::fd::AsFd,
+    config: &crate::loopdev::LoopConfig,
+) -> Result<(), Errno> {
+    let ioctl = WriteIoctl {
+        opcode: crate::loopdev::LOOP_CONFIGURE as Opcode,
+        arg: config,
+    };
+    // SAFETY: LOOP_CONFIGURE takes a pointer to struct loop_config, which
+    // LoopConfig is verbatim (size 304 and offsets asserted in loopdev);
+    // loop_configure() copy_from_user()s exactly that size and writes
+    // nothing back; `config` is borrowed for the whole call.
+    unsafe { rustix::ioctl::ioctl(dev, ioctl) }.map(|_| ())
+}
+
+/// An ioctl that takes no argument.
+struct NoArgIoctl(Opcode);
+
+// SAFETY: as_ptr() passes a null pointer that the commands built with this
+// type (LOOP_CLR_FD, LOOP_CTL_GET_FREE) never read; the output is the raw
+// return value.
+unsafe impl Ioctl for NoArgIoctl {
+    type Output = IoctlOutput;
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        self.0
+    }
+
+    fn as_ptr(&mut self) -> *mut core::ffi::c_void {
+        core::ptr::null_mut()
+    }
+
+    unsafe fn output_from_ptr(
+        out: IoctlOutput,
+        _extract_output: *mut core::ffi::c_void,
+    ) -> rustix::io::Result<IoctlOutput> {
+        Ok(out)
+    }
+}
+
+/// LOOP_CLR_FD: detach an open loop device's backing file.
+pub fn loop_clr_fd(dev: impl rustix::fd::AsFd) -> Result<(), Errno> {
+    let ioctl = NoArgIoctl(crate::loopdev::LOOP_CLR_FD as Opcode);
+    // SAFETY: LOOP_CLR_FD ignores its argument (lo_ioctl() calls
+    // loop_clr_fd(lo) without touching arg); no memory is passed.
+    unsafe { rustix::ioctl::ioctl(dev, ioctl) }.map(|_| ())
+}
+
+/// LOOP_CTL_GET_FREE on /dev/loop-control: the number of a free loop
+/// device (allocated when none is).
+pub fn loop_ctl_get_free(ctl: impl rustix::fd::AsFd) -> Result<u32, Errno> {
+    let ioctl = NoArgIoctl(crate::loopdev::LOOP_CTL_GET_FREE as Opcode);
+    // SAFETY: LOOP_CTL_GET_FREE takes no argument (loop_control_ioctl()
+    // ignores parm for it) and answers in the return value.
+    let n = unsafe { rustix::ioctl::ioctl(ctl, ioctl) }?;
+    u32::try_from(n).map_err(|_| Errno::INVAL)
+}
+
+unsafe extern "C" {
+    /// swapon(2) and swapoff(2) from the C library std already links.
+    fn swapon(path: *const core::ffi::c_char, flags: core::ffi::c_int) -> core::ffi::c_int;
+    fn swapoff(path: *const core::ffi::c_char) -> core::ffi::c_int;
+}
+
+/// SWAP_FLAG_PREFER and SWAP_FLAG_PRIO_MASK (linux/swap.h).
+const SWAP_FLAG_PREFER: i32 = 0x8000;
+const SWAP_FLAG_PRIO_MASK: i32 = 0x7fff;
+
+fn c_path(path: &str) -> Result<std::ffi::CString, Errno> {
+    std::ffi::CString::new(path).map_err(|_| Errno::INVAL)
+}
+
+/// swapon(2) of `path`; a non-negative `priority` is set, else the kernel
+/// picks the next negative one, as for a swap area enabled without one.
+pub fn swapon_path(path: &str, priority: Option<i32>) -> Result<(), Errno> {
+    let c = c_path(path)?;
+    let flags = match priority {
+        Some(p) if p >= 0 => SWAP_FLAG_PREFER | (p & SWAP_FLAG_PRIO_MASK),
+        _ => 0,
+    };
+    // SAFETY: `c` is a NUL-terminated string alive across the call; the
+    // kernel only reads it.
+    let rc = unsafe { swapon(c.as_ptr(), flags) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO))
+    }
+}
+
+/// swapoff(2) of `path`.
+pub fn swapoff_path(path: &str) -> Result<(), Errno> {
+    let c = c_path(path)?;
+    // SAFETY: `c` is a NUL-terminated string alive across the call; the
+    // kernel only reads it.
+    let rc = unsafe { swapoff(c.as_ptr()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO))
+    }
+}
+
+/// LOOP_GET_STATUS64 on an open loop device: its `struct loop_info64`,
+/// whose `lo_device` is the device number of the backing file's
+/// filesystem (what decides whether the loop depends on the root).
+pub fn loop_get_status64(dev: impl rustix::fd::AsFd) -> Result<crate::loopdev::LoopInfo64, Errno> {
+    let mut info = crate::loopdev::LoopInfo64::zeroed();
+    // SAFETY: LoopInfo64 is `struct loop_info64` verbatim (size 232 and
+    // offsets asserted in loopdev); loop_get_status64() copy_to_user()s
+    // exactly that size into the buffer, which is exclusively borrowed as
+    // bytes for the whole call and reads nothing from it.
+    let buf = unsafe {
+        core::slice::from_raw_parts_mut(
+            core::ptr::from_mut(&mut info).cast::<u8>(),
+            size_of::<crate::loopdev::LoopInfo64>(),
+        )
+    };
+    let ioctl = BufferIoctl {
+        opcode: crate::loopdev::LOOP_GET_STATUS64 as Opcode,
+        buf,
+    };
+    // SAFETY: as above: the kernel writes at most size_of::<LoopInfo64>()
+    // bytes through the pointer BufferIoctl passes.
+    unsafe { rustix::ioctl::ioctl(dev, ioctl) }?;
+    Ok(info)
+}

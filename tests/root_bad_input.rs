@@ -2,7 +2,7 @@
 //! to lift or a root device to shrink. Each row is a loop ext4 "system"
 //! (common/system.rs) in a private mount + PID namespace, whose PID 1 runs
 //! from /run as in root_release.rs (so it does not pin the root), and
-//! asserts the exit code of SPEC.md (2 usage, 3 refused, 1 failed), a
+//! asserts the exit code of docs/commands.md (2 usage, 3 refused, 1 failed), a
 //! `rootlift: error: ` message naming the problem, and that nothing changed:
 //! the namespace's mount table, no /run/rootlift/root left, the device's
 //! bytes (read-only first, as in root_shrink.rs: a mounted journaled fs
@@ -313,7 +313,7 @@ fn root_bad_input_shrink_device_that_does_not_exist() {
 /// metadata_csum root with one superblock byte changed on the mounted,
 /// read-only device (the label, which the kernel no longer reads; the
 /// write goes through the device's page cache, where rootlift reads it).
-/// SPEC "Safety rules": a superblock that is not sane is a refusal (3).
+/// docs/design.md "Safety rules": a superblock that is not sane is a refusal (3).
 /// Observed: exit 1, "ext4 superblock /dev/loopN: superblock checksum
 /// mismatch: stored 0x..., computed 0x..." (nothing changed): facts::read
 /// uses ext4::read_superblock, which fails on the mismatch, so the
@@ -333,7 +333,7 @@ echo "== ext4"; /bin/rootlift ext4 --json "$dev"; echo"#,
 
 /// Needs device-mapper and LVM (the VM tier, or a root-tier host with
 /// dm-mod): two loop PVs, an LV spanning both, then a snapshot of it; the
-/// system lives on the LV. SPEC "Safety rules": a shrink must prove it can
+/// system lives on the LV. docs/design.md "Safety rules": a shrink must prove it can
 /// act safely. An origin with snapshots (dm table `snapshot-origin`) is
 /// refused before the lift (src/job/live.rs), since lvm cannot reduce it
 /// and resize2fs would already have run; an LV over several PVs is not

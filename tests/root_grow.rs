@@ -197,7 +197,7 @@ mount {xfs} "$T/x"
 mount -t tmpfs none "$T/t"
 expect_refused "$ROOTLIFT" grow 128M "$T/e"
 expect_refused "$ROOTLIFT" grow 32M "$T/e"
-expect_refused "$ROOTLIFT" grow 4096b "$T/e"
+expect_refused "$ROOTLIFT" grow 16M "$T/e"
 same "$(ext4_bytes {ext4})" $((64 << 20)) "ext4 after the refusals"
 expect_refused "$ROOTLIFT" grow max "$T/x"
 expect_refused "$ROOTLIFT" grow "$T/t"
@@ -231,7 +231,7 @@ echo "E2FSCK-CLEAN"
     assert_line(
         &stdout,
         &format!(
-            "REFUSED[{root} grow 4096b {e}]: rootlift: error: refused: ext4 cannot shrink online: use rootlift shrink (16.0 MiB is below the filesystem's 64.0 MiB)"
+            "REFUSED[{root} grow 16M {e}]: rootlift: error: refused: ext4 cannot shrink online: use rootlift shrink (16.0 MiB is below the filesystem's 64.0 MiB)"
         ),
     );
     assert_line(

@@ -130,7 +130,7 @@ fn root_lift_a_failure_at_any_enter_step_returns_to_the_original_table() {
     for step in ENTER_STEPS {
         inner.push_str(&format!(
             r#"
-rc=0; ROOTLIFT_TEST_FAIL_AT={step} /bin/rootlift enter 2>/tmp/err || rc=$?
+rc=0; ROOTLIFT_TEST_FAIL_AT=enter:{step} /bin/rootlift enter 2>/tmp/err || rc=$?
 echo "== rc-{step}"; echo $rc; cat /tmp/err
 echo "== after-{step}"; cat /proc/self/mountinfo
 echo "== stage-{step}"; /bin/rootlift status --json

@@ -1,7 +1,7 @@
 //! The PID 1 handoff, with a stand-in for systemd as PID 1 of a PID
 //! namespace: on SIGTERM it "serializes" its state into fd 7 and execs
 //! `/lib/systemd/systemd --system --deserialize=7`, as systemd does
-//! (notes/pid1-handoff.md). After `enter`, that path is rootlift's init
+//! (docs/pid1.md). After `enter`, that path is rootlift's init
 //! stub; `release --kill` must hand PID 1 off, stop the rest and free the
 //! old root; `return` must make the stub exec the real init from the
 //! restored root with the same argv and the serialization fd unchanged.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # What a lift brings, by kit. Programs go through `rootlift bring` (ELF
 # closure); configuration is copied as it is. The sshd kit approximates
-# SPEC's `enter --ssh` (not implemented yet): sshd, the PAM modules that
+# what `enter --ssh` brings: sshd, the PAM modules that
 # /etc/pam.d/sshd and its @include files name (dlopened, so not in any
 # DT_NEEDED), the NSS modules nsswitch.conf names, and their configuration.
 

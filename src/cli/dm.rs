@@ -6,71 +6,8 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 
 use super::{Command, help_for, string, usage};
+pub use crate::dm::{DmCommand, TableSource};
 use crate::error::Result;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DmCommand {
-    Version {
-        json: bool,
-    },
-    Ls {
-        json: bool,
-    },
-    Targets {
-        json: bool,
-    },
-    /// NAME, UUID or MAJ:MIN.
-    Info {
-        device: String,
-        json: bool,
-    },
-    Table {
-        device: String,
-        json: bool,
-    },
-    Status {
-        device: String,
-        json: bool,
-    },
-    Deps {
-        device: String,
-        json: bool,
-    },
-    Create {
-        name: String,
-        uuid: Option<String>,
-        readonly: bool,
-        table: TableSource,
-    },
-    Load {
-        name: String,
-        readonly: bool,
-        table: TableSource,
-    },
-    Suspend {
-        name: String,
-        nolockfs: bool,
-        noflush: bool,
-    },
-    Resume {
-        name: String,
-    },
-    Remove {
-        name: String,
-        force: bool,
-    },
-    Rename {
-        old: String,
-        new: String,
-    },
-}
-
-/// Where a table comes from: `--table` lines or a `--table-file`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TableSource {
-    Lines(Vec<String>),
-    File(PathBuf),
-}
 
 /// The options any dm subcommand may carry; each subcommand then says which
 /// of them it accepts.

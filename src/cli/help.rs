@@ -17,7 +17,7 @@ jobs:
 
 steps:
   enter [--size SIZE] [--bring PATH]... [--ssh]
-  release [--kill] [--grace DUR] [--ssh]
+  release [--kill] [--grace DUR] [--drop-unrestorable]
   return
 
 rescue toolbox:
@@ -48,23 +48,27 @@ processes that would hold the old root and why, and the exact step list.
         }
         "shrink" => {
             "usage: rootlift shrink SIZE [--live | --at-shutdown] [--device DEV]
-                       [--confirm-within DUR] [--bring PATH]... [--yes]
+                       [--confirm-within DUR] [--bring PATH]... [--drop-unrestorable] [--yes]
 
 Shrink the root ext2/3/4 filesystem to SIZE and, when it sits on an LVM LV,
 the LV too: e2fsck -f, resize2fs, LV reduce, resize2fs to fill, e2fsck -f -n.
-SIZE: K, M, G, T (powers of 1024), or filesystem blocks with a b suffix.
-Refused (exit 3) below the floor plus a margin, on xfs, and on devices that
-cannot be proven free.
+SIZE: bytes, or K, M, G, T (powers of 1024); no other suffix.
+Refused (exit 3) below the floor plus a margin, on xfs, on devices that
+cannot be proven free, and while a mount below / cannot be put back exactly
+(unless --drop-unrestorable: such mounts are unmounted for good).
 "
         }
         "fsck" => {
-            "usage: rootlift fsck [--live | --at-shutdown] [--confirm-within DUR] [--yes]
+            "usage: rootlift fsck [--live | --at-shutdown] [--confirm-within DUR]
+                     [--drop-unrestorable] [--yes]
 
-A full offline e2fsck -f of the root filesystem.
+A full offline e2fsck -f of the root filesystem. A filesystem it cannot
+repair is not mounted again: the root stays unmounted and status says why.
 "
         }
         "run" => {
-            "usage: rootlift run [--live | --at-shutdown] [--bring PATH]... [--yes] -- CMD ARGS...
+            "usage: rootlift run [--live | --at-shutdown] [--confirm-within DUR] [--bring PATH]...
+                    [--drop-unrestorable] [--yes] -- CMD ARGS...
 
 Run any command on the free root device; its path is in ROOTLIFT_DEVICE.
 "
@@ -92,23 +96,27 @@ to the lifted system works.
         "abort" => {
             "usage: rootlift abort
 
-Return the system now, from whatever stage it is in.
+Return the system: a running job's worker returns it after the step it is
+in (the tool running then finishes first); without a worker, now. Cancels
+a job installed for the next shutdown.
 "
         }
         "enter" => {
             "usage: rootlift enter [--size SIZE] [--bring PATH]... [--ssh]
 
 Lift the running system into a tmpfs at /run/rootlift/root and pivot into it;
-the old root stays mounted at /oldroot.
+the old root stays mounted at /oldroot. SIZE: bytes, or K, M, G, T.
 "
         }
         "release" => {
-            "usage: rootlift release [--kill] [--grace DUR] [--ssh]
+            "usage: rootlift release [--kill] [--grace DUR] [--drop-unrestorable]
 
 Stop everything that holds the old root, hand PID 1 off to rootlift's init
-stub, unmount /oldroot and prove the device free. Without --kill, remaining
-holders are listed and nothing is killed (exit 3). --grace: SIGTERM, then
-SIGKILL after DUR (default 5s).
+stub, park the mounts below it that do not depend on it and unmount those
+that do, unmount /oldroot and prove the device free. Without --kill,
+remaining holders are listed and nothing is killed (exit 3). --grace:
+SIGTERM, then SIGKILL after DUR (default 5s). A mount that cannot be put
+back exactly refuses the release unless --drop-unrestorable.
 "
         }
         "return" => {

@@ -1,4 +1,4 @@
-//! The command line, as SPEC.md's "Command surface (contract)" defines it.
+//! The command line, as docs/commands.md defines it.
 //!
 //! Parsing is pure: [`parse`] takes the arguments after the program name and
 //! returns a [`Command`] or a usage error (exit 2). Nothing here touches the
@@ -14,30 +14,12 @@ use std::time::Duration;
 
 use lexopt::prelude::*;
 
-pub use dm::{DmCommand, TableSource};
+pub use crate::dm::{DmCommand, TableSource};
+pub use crate::job::{JobOptions, Mode};
+pub use crate::size::{GrowTarget, Size};
 pub use help::{help_text, usage_text};
-pub use value::{GrowTarget, Size};
 
 use crate::error::{Error, Result};
-
-/// Where an offline job runs: in the live system lifted into a tmpfs, or at
-/// the end of the next reboot as systemd's shutdown program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Live,
-    AtShutdown,
-}
-
-/// What every offline job (shrink, fsck, run) shares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobOptions {
-    pub mode: Mode,
-    pub yes: bool,
-    /// `None`: the default (10 min for live jobs when sshd runs); `Some(0)`
-    /// disables the dead-man timer.
-    pub confirm_within: Option<Duration>,
-    pub bring: Vec<PathBuf>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -77,7 +59,7 @@ pub enum Command {
     Release {
         kill: bool,
         grace: Duration,
-        ssh: bool,
+        drop_unrestorable: bool,
     },
     Return,
     Probe {
@@ -107,16 +89,28 @@ pub enum Command {
     InternalEntered,
     /// See [`INTERNAL_WORKER`].
     InternalWorker,
+    /// See [`INTERNAL_SPAWN`]: join CGROUP (may be empty), exec ARGV.
+    InternalSpawn {
+        cgroup: String,
+        argv: Vec<OsString>,
+    },
+    /// See [`INTERNAL_KEEPER`]: serve the inherited listening FDS.
+    InternalKeeper {
+        fds: Vec<String>,
+    },
+    /// See [`INTERNAL_HANDBACK`]: take KEEPER's FDS, exec ARGV with them.
+    InternalHandback {
+        keeper: String,
+        fds: String,
+        argv: Vec<OsString>,
+    },
 }
 
-/// The hidden subcommand the tmpfs copy of rootlift is exec'd with at the
-/// end of `enter` (enter step 6); not for users, so not in the help.
-pub const INTERNAL_ENTERED: &str = "internal-entered";
-/// The hidden subcommand a live job's detached worker runs as.
-pub const INTERNAL_WORKER: &str = "internal-worker";
-
-/// The default `--grace` of `release`: SIGTERM, then SIGKILL after this.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+pub use crate::job::worker::INTERNAL_WORKER;
+pub use crate::lift::INTERNAL_ENTERED;
+pub use crate::lift::release::DEFAULT_GRACE;
+pub use crate::lift::resume::INTERNAL_SPAWN;
+pub use crate::lift::sshd::{INTERNAL_HANDBACK, INTERNAL_KEEPER};
 
 impl Command {
     /// The subcommand's name as the user types it.
@@ -143,6 +137,9 @@ impl Command {
             Command::SwitchRoot { .. } => "switch-root",
             Command::InternalEntered => INTERNAL_ENTERED,
             Command::InternalWorker => INTERNAL_WORKER,
+            Command::InternalSpawn { .. } => INTERNAL_SPAWN,
+            Command::InternalKeeper { .. } => INTERNAL_KEEPER,
+            Command::InternalHandback { .. } => INTERNAL_HANDBACK,
         }
     }
 }
@@ -187,6 +184,15 @@ where
         "switch-root" => parse_switch_root(&mut p)?,
         INTERNAL_ENTERED => no_args(&mut p, INTERNAL_ENTERED, Command::InternalEntered)?,
         INTERNAL_WORKER => no_args(&mut p, INTERNAL_WORKER, Command::InternalWorker)?,
+        INTERNAL_SPAWN => parse_internal_spawn(&mut p)?,
+        INTERNAL_KEEPER => Command::InternalKeeper {
+            fds: p
+                .raw_args()
+                .map_err(usage)?
+                .map(string)
+                .collect::<Result<_>>()?,
+        },
+        INTERNAL_HANDBACK => parse_internal_handback(&mut p)?,
         other => {
             return Err(Error::Usage(format!(
                 "unknown command '{other}' (see rootlift --help)"
@@ -262,6 +268,7 @@ enum JobKey {
     Yes,
     ConfirmWithin,
     Bring,
+    DropUnrestorable,
 }
 
 impl JobKey {
@@ -272,6 +279,7 @@ impl JobKey {
             Long("yes") | Short('y') => JobKey::Yes,
             Long("confirm-within") => JobKey::ConfirmWithin,
             Long("bring") => JobKey::Bring,
+            Long("drop-unrestorable") => JobKey::DropUnrestorable,
             _ => return None,
         })
     }
@@ -291,6 +299,7 @@ impl JobArgs {
                 yes: false,
                 confirm_within: None,
                 bring: Vec::new(),
+                drop_unrestorable: false,
             },
             modes_given: 0,
         }
@@ -310,6 +319,7 @@ impl JobArgs {
                 .job
                 .bring
                 .push(PathBuf::from(p.value().map_err(usage)?)),
+            JobKey::DropUnrestorable => self.job.drop_unrestorable = true,
         }
         Ok(())
     }
@@ -444,17 +454,52 @@ fn parse_enter(p: &mut lexopt::Parser) -> Result<Command> {
 }
 
 fn parse_release(p: &mut lexopt::Parser) -> Result<Command> {
-    let (mut kill, mut grace, mut ssh) = (false, DEFAULT_GRACE, false);
+    let (mut kill, mut grace) = (false, DEFAULT_GRACE);
+    let mut drop_unrestorable = false;
     while let Some(arg) = p.next().map_err(usage)? {
         match arg {
             Long("kill") => kill = true,
+            Long("drop-unrestorable") => drop_unrestorable = true,
             Long("grace") => grace = value::duration(&string(p.value().map_err(usage)?)?)?,
-            Long("ssh") => ssh = true,
             Long("help") | Short('h') => return Ok(help_for("release")),
             other => return Err(usage(other.unexpected())),
         }
     }
-    Ok(Command::Release { kill, grace, ssh })
+    Ok(Command::Release {
+        kill,
+        grace,
+        drop_unrestorable,
+    })
+}
+
+/// `internal-ssh-handback KEEPER FDS -- ARGV...` (not for users).
+fn parse_internal_handback(p: &mut lexopt::Parser) -> Result<Command> {
+    let mut words = p.raw_args().map_err(usage)?;
+    let bad = || usage("internal-ssh-handback needs KEEPER FDS -- ARGV");
+    let keeper = string(words.next().ok_or_else(bad)?)?;
+    let fds = string(words.next().ok_or_else(bad)?)?;
+    if words.next().is_none_or(|w| w != "--") {
+        return Err(bad());
+    }
+    let argv: Vec<OsString> = words.collect();
+    if argv.is_empty() {
+        return Err(bad());
+    }
+    Ok(Command::InternalHandback { keeper, fds, argv })
+}
+
+/// `internal-spawn CGROUP -- ARGV...` (not for users).
+fn parse_internal_spawn(p: &mut lexopt::Parser) -> Result<Command> {
+    let cgroup = match p.next().map_err(usage)? {
+        Some(Value(v)) => string(v)?,
+        _ => return Err(usage("internal-spawn needs CGROUP -- ARGV")),
+    };
+    let argv: Vec<OsString> = p.raw_args().map_err(usage)?.collect();
+    let argv = match argv.split_first() {
+        Some((dashes, rest)) if dashes == "--" && !rest.is_empty() => rest.to_vec(),
+        _ => return Err(usage("internal-spawn needs CGROUP -- ARGV")),
+    };
+    Ok(Command::InternalSpawn { cgroup, argv })
 }
 
 fn parse_probe(p: &mut lexopt::Parser) -> Result<Command> {

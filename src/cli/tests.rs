@@ -64,20 +64,22 @@ fn shrink_forms() {
     assert_eq!(
         ok(&["shrink", "8G"]),
         Command::Shrink {
-            size: Size::Bytes(8 << 30),
+            size: Size(8 << 30),
             device: None,
             job: JobOptions {
                 mode: Mode::Live,
                 yes: false,
                 confirm_within: None,
                 bring: vec![],
+                drop_unrestorable: false,
             },
         }
     );
     let Command::Shrink { size, device, job } = ok(&[
         "shrink",
         "--at-shutdown",
-        "100000b",
+        "409600000",
+        "--drop-unrestorable",
         "--device",
         "/dev/vg0/root",
         "--confirm-within",
@@ -86,7 +88,8 @@ fn shrink_forms() {
     ]) else {
         panic!()
     };
-    assert_eq!(size, Size::Blocks(100000));
+    assert_eq!(size, Size(409_600_000));
+    assert!(job.drop_unrestorable);
     assert_eq!(device, Some(PathBuf::from("/dev/vg0/root")));
     assert_eq!(job.mode, Mode::AtShutdown);
     assert!(job.yes);
@@ -97,6 +100,7 @@ fn shrink_forms() {
     usage_err(&["shrink", "0"]);
     usage_err(&["shrink", "8Q"]);
     usage_err(&["shrink", "-1G"]);
+    assert!(usage_err(&["shrink", "100000b"]).contains("bytes or filesystem blocks"));
     assert!(usage_err(&["shrink", "8G", "--live", "--at-shutdown"]).contains("exclude"));
     usage_err(&["shrink", "8G", "--confirm-within", "soon"]);
 }
@@ -147,7 +151,7 @@ fn grow_forms() {
     assert_eq!(
         ok(&["grow", "20G"]),
         Command::Grow {
-            target: GrowTarget::Size(Size::Bytes(20 << 30)),
+            target: GrowTarget::Size(Size(20 << 30)),
             path: None
         }
     );
@@ -160,7 +164,7 @@ fn steps() {
     assert_eq!(
         ok(&["enter", "--size", "64M", "--bring", "/sbin/e2fsck", "--ssh"]),
         Command::Enter {
-            size: Some(Size::Bytes(64 << 20)),
+            size: Some(Size(64 << 20)),
             bring: vec!["/sbin/e2fsck".into()],
             ssh: true
         }
@@ -170,15 +174,15 @@ fn steps() {
         Command::Release {
             kill: false,
             grace: DEFAULT_GRACE,
-            ssh: false
+            drop_unrestorable: false
         }
     );
     assert_eq!(
-        ok(&["release", "--kill", "--grace", "10s"]),
+        ok(&["release", "--kill", "--grace", "10s", "--drop-unrestorable"]),
         Command::Release {
             kill: true,
             grace: Duration::from_secs(10),
-            ssh: false
+            drop_unrestorable: true
         }
     );
     assert_eq!(ok(&["return"]), Command::Return);

@@ -14,6 +14,7 @@
 //! [`info_by_uuid`], [`list`], [`name_of`].
 
 pub mod abi;
+mod cmd;
 pub mod control;
 pub mod input;
 pub mod nodes;
@@ -26,9 +27,9 @@ pub mod sysfs;
 use std::io::Read as _;
 use std::path::Path;
 
-use crate::cli::{DmCommand, TableSource};
 use crate::error::{Error, Result};
 use crate::output;
+pub use cmd::{DmCommand, TableSource};
 use control::Control;
 pub use reply::{DmDevice, DmInfo, TargetVersion};
 use request::{TableLine, Target};

@@ -18,12 +18,12 @@ use super::{
     CAP_SYS_ADMIN, Outcome, check_capability, check_writable, device_fit, extend_lv, used_bytes,
     wanted,
 };
-use crate::cli::GrowTarget;
 use crate::crc32c;
 use crate::elf::bytes::{le_u16, le_u32, le_u64};
 use crate::error::{Error, Result};
 use crate::job::facts;
 use crate::probe::device::Device;
+use crate::size::GrowTarget;
 use crate::sysfs::block::human_bytes;
 
 /// Where the primary superblock lives, and its size (BTRFS_SUPER_INFO_*).
@@ -148,7 +148,7 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     let sector = u64::from(before.sectorsize);
     let device_bytes = facts::device_bytes(dev.major, dev.minor)?;
     // btrfs_ioctl_resize() rounds the size down to the sector size.
-    let want = wanted(target, sector, device_bytes)? / sector * sector;
+    let want = wanted(target, device_bytes) / sector * sector;
     // btrfs_ioctl_resize(): `new_size < SZ_256M` is EINVAL.
     if want < BTRFS_MIN_RESIZE {
         return Err(Error::Refused(format!(

@@ -16,7 +16,7 @@ use crate::ext4::{self, features::INCOMPAT_64BIT};
 use crate::job::facts;
 use crate::sysfs::block::human_bytes;
 
-pub fn grow(fs: &Mounted, target: crate::cli::GrowTarget) -> Result<Outcome> {
+pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     let mp = fs.mount.mount_point.as_str();
     check_writable(fs)?;
     let dev = fs.device()?;
@@ -32,7 +32,7 @@ pub fn grow(fs: &Mounted, target: crate::cli::GrowTarget) -> Result<Outcome> {
     }
     let bs = before.block_size();
     let device_bytes = facts::device_bytes(dev.major, dev.minor)?;
-    let want_blocks = wanted(target, bs, device_bytes)? / bs;
+    let want_blocks = wanted(target, device_bytes) / bs;
     // ext4_resize_fs(): "can't shrink FS - resize aborted" (EINVAL).
     if want_blocks < before.blocks_count {
         return Err(Error::Refused(format!(

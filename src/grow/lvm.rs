@@ -20,15 +20,6 @@ pub struct Extended {
     pub to: u64,
 }
 
-/// `vg_free vg_extent_size` in bytes, as `vgs --noheadings --nosuffix
-/// --units b -o vg_free,vg_extent_size VG` prints them.
-pub fn parse_vgs(out: &str) -> Option<(u64, u64)> {
-    let mut words = out.split_whitespace();
-    let free = words.next()?.parse().ok()?;
-    let extent = words.next()?.parse().ok()?;
-    words.next().is_none().then_some((free, extent))
-}
-
 /// The LV size to ask for: `want` rounded up to whole extents. Refused
 /// when the VG has not the free extents for it.
 pub fn plan(name: &str, lv_bytes: u64, want: u64, vg_free: u64, extent: u64) -> Result<u64> {
@@ -60,23 +51,7 @@ pub fn extend(
         .map_err(|e| Error::Refused(format!("extending the LV {name} needs lvm: {e}")))?;
     let lvm = lvm.display().to_string();
     // How much the VG has left, in bytes, and the unit it hands out.
-    let out = tools::capture(
-        &lvm,
-        &[
-            "vgs",
-            "--config",
-            tools::lvm_config(),
-            "--noheadings",
-            "--nosuffix",
-            "--units",
-            "b",
-            "-o",
-            "vg_free,vg_extent_size",
-            vg,
-        ],
-    )?;
-    let (free, extent) =
-        parse_vgs(&out).ok_or_else(|| Error::invalid("lvm vgs", vg, format!("{out:?}")))?;
+    let (free, extent) = tools::vg_space(&lvm, vg)?;
     let target = plan(&name, lv_bytes, want, free, extent)?;
     // lvextend -L in 512-byte sectors (lvm(8) "UNITS": `s`), so nothing is
     // rounded by a unit; no -r: the filesystem is grown by us, next.

@@ -1,5 +1,5 @@
 //! `rootlift grow [SIZE|max] [PATH]`: resize the mounted filesystem holding
-//! PATH (default `/`) online, without a lift (SPEC.md "Jobs").
+//! PATH (default `/`) online, without a lift (docs/commands.md, "Jobs").
 //!
 //! - ext2/3/4: `EXT4_IOC_RESIZE_FS` (Documentation/admin-guide/ext4.rst,
 //!   "Ioctls"; what resize2fs(8) does for a mounted filesystem). Grows
@@ -23,9 +23,9 @@ mod tests;
 
 use std::path::Path;
 
-use crate::cli::GrowTarget;
 use crate::error::{Error, Result};
 use crate::output;
+use crate::size::GrowTarget;
 use crate::sysfs::block::{self, Kind, human_bytes};
 use mounted::{BlockDev, Mounted};
 
@@ -159,14 +159,11 @@ fn check_capability(bit: u32, name: &str, call: &str) -> Result<()> {
     }
 }
 
-/// The size asked for, in bytes: the device for `max`, else SIZE (a `b`
-/// suffix counts `block_size` blocks).
-fn wanted(target: GrowTarget, block_size: u64, device_bytes: u64) -> Result<u64> {
+/// The size asked for, in bytes: the device for `max`, else SIZE.
+fn wanted(target: GrowTarget, device_bytes: u64) -> u64 {
     match target {
-        GrowTarget::Max => Ok(device_bytes),
-        GrowTarget::Size(size) => size
-            .bytes(block_size)
-            .ok_or_else(|| Error::Usage("SIZE overflows".into())),
+        GrowTarget::Max => device_bytes,
+        GrowTarget::Size(size) => size.bytes(),
     }
 }
 

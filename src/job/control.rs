@@ -1,15 +1,30 @@
-//! `rootlift confirm` and `rootlift abort`: a word to the worker through the
-//! journal, from any session.
+//! `rootlift confirm`, `rootlift abort` and `rootlift return`: a word to
+//! the worker through the journal, from any session, or the way back run
+//! here and now.
 
+use super::worker::INTERNAL_WORKER;
 use crate::error::{Error, Result};
-use crate::journal::{self, Journal};
+use crate::journal::{self, Detail, Event, Journal};
 use crate::lift::{back, is_lifted, mounts_now};
 use crate::output;
 
-/// The event `confirm` appends; the worker waits for it.
-pub const CONFIRM: &str = "job.confirm";
-/// The event `abort` appends; the worker returns at its next step.
-pub const ABORT: &str = "job.abort";
+/// What the operator can say to a running worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// A new login works: release may go on.
+    Confirm,
+    /// Return the system at the next step.
+    Abort,
+}
+
+impl Word {
+    fn event(self) -> Event {
+        match self {
+            Word::Confirm => Event::JobConfirm,
+            Word::Abort => Event::JobAbort,
+        }
+    }
+}
 
 fn require_root(cmd: &str) -> Result<()> {
     if rustix::process::geteuid().is_root() {
@@ -30,12 +45,17 @@ pub fn confirm() -> Result<()> {
         )));
     }
     let mut j = Journal::open()?;
-    j.log(&stage, CONFIRM, &format!("pid={}", std::process::id()))?;
+    j.log(
+        &stage,
+        Event::JobConfirm,
+        Detail::new().with("pid", std::process::id()),
+    )?;
     output::text("confirmed: the worker may release the old root\n")
 }
 
-/// `rootlift abort`: the worker returns at its next step; with no worker
-/// (expert steps), return runs here and now.
+/// `rootlift abort`: cancels a job installed for the next shutdown; a
+/// running worker returns the system between two steps (the tool running
+/// then finishes first); with no worker (expert steps), return runs here.
 pub fn abort() -> Result<()> {
     require_root("abort")?;
     if super::shutdown::uninstall()? {
@@ -48,13 +68,35 @@ pub fn abort() -> Result<()> {
         return output::text(&format!("nothing to abort (stage {stage})\n"));
     }
     let mut j = Journal::open()?;
-    j.log(&stage, ABORT, &format!("pid={}", std::process::id()))?;
+    j.log(
+        &stage,
+        Event::JobAbort,
+        Detail::new().with("pid", std::process::id()),
+    )?;
     match worker_pid(cycle) {
         Some(pid) => output::text(&format!(
-            "abort requested: worker {pid} returns the system at its next step; follow with 'rootlift status --follow'\n"
+            "abort requested: worker {pid} returns the system after the step it is in; \
+             follow with 'rootlift status --follow'\n"
         )),
-        None => back::command(),
+        None => return_command(),
     }
+}
+
+/// `rootlift return`: the way back from any stage, with the job layer's
+/// check before the root is mounted again.
+pub fn return_command() -> Result<()> {
+    if !rustix::process::geteuid().is_root() {
+        return Err(Error::Refused("return must run as root".into()));
+    }
+    let Some((_, rec)) = back::pending()? else {
+        return output::text("returned: nothing to do, the system is on its own root\n");
+    };
+    let mut j = Journal::open()?;
+    back::return_system(&mut j, &rec, &mut super::offline::before_remount)?;
+    output::text(&format!(
+        "returned: / is {} again ({})\n",
+        rec.root.source, rec.root.fstype
+    ))
 }
 
 /// The worker of the latest lift, when it is still running.
@@ -62,19 +104,19 @@ pub fn worker_pid(cycle: &[journal::Entry]) -> Option<u32> {
     let pid: u32 = cycle
         .iter()
         .rev()
-        .find(|e| e.event == "job.worker")?
+        .find(|e| e.event == Event::JobWorker)?
         .get("pid")?
         .parse()
         .ok()?;
-    let done = cycle.iter().any(|e| e.event == "job.done");
-    let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
-    (alive && !done).then_some(pid)
+    let done = cycle.iter().any(|e| e.event == Event::JobDone);
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let is_worker = cmdline
+        .split(|&b| b == 0)
+        .any(|a| a == INTERNAL_WORKER.as_bytes());
+    (is_worker && !done).then_some(pid)
 }
 
-/// Whether `event` appears in the latest lift.
-pub fn requested(event: &str) -> Result<bool> {
-    let entries = journal::read()?.unwrap_or_default();
-    Ok(journal::current_cycle(&entries)
-        .iter()
-        .any(|e| e.event == event))
+/// Whether the operator said `word` in the latest lift.
+pub fn said(j: &Journal, word: Word) -> Result<bool> {
+    Ok(j.cycle()?.iter().any(|e| e.event == word.event()))
 }

@@ -10,15 +10,18 @@ use std::time::Duration;
 use super::facts;
 use super::shutdown;
 use super::spec::{JobSpec, Kind};
+use super::{JobOptions, Mode};
 use crate::bring;
-use crate::cli::{DEFAULT_GRACE, JobOptions, Mode, Size};
 use crate::error::{Error, Result};
+use crate::journal::Event;
 use crate::lift::enter::{self, EnterOptions};
-use crate::lift::kits::{self, Kit};
+use crate::lift::kits;
 use crate::lift::record;
+use crate::lift::release::DEFAULT_GRACE;
 use crate::output;
 use crate::plan::{self, Plan};
 use crate::proc::init::Init;
+use crate::size::Size;
 use crate::sysfs::block::{Kind as DevKind, human_bytes};
 
 /// The dead-man timer when sshd runs and none is given.
@@ -48,9 +51,7 @@ pub fn shrink(size: Size, device: Option<&Path>, job: &JobOptions) -> Result<()>
             f.errors, f.checksum_ok
         )));
     }
-    let bytes = size
-        .bytes(f.block_size)
-        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+    let bytes = size.bytes();
     let fs_blocks = bytes / f.block_size;
     let device_bytes = facts::device_bytes(p.plan.root.major, p.plan.root.minor)?;
     if bytes > device_bytes {
@@ -213,20 +214,26 @@ fn prepare(
             plan.init.name()
         )));
     }
+    // Mounts below / that no return could put back: refused now, before
+    // anything changes, unless the operator agreed to lose them.
+    let rec = crate::lift::enter::survey(&crate::proc::mountinfo::read_self()?)?;
+    let lost: Vec<String> = rec
+        .unrestorable()
+        .map(|m| format!("{} ({})", m.path, m.class.fate()))
+        .collect();
+    if !lost.is_empty() && !job.drop_unrestorable && !at_shutdown {
+        return Err(Error::Refused(format!(
+            "mounts below / that cannot be put back exactly: {}; pass --drop-unrestorable to unmount them for good",
+            lost.join("; ")
+        )));
+    }
     let e2fsck = tool("e2fsck")?;
     let mut bring = vec![PathBuf::from(&e2fsck)];
     bring.extend(job.bring.iter().cloned());
     // The operator stays connected: with sshd running, its kit comes along
     // and the dead-man timer is on unless told otherwise.
     let sshd_runs = kits::sshd_runs();
-    let mut kit = if sshd_runs {
-        kits::sshd()?
-    } else {
-        Kit::default()
-    };
-    if plan.init == Init::Systemd {
-        kit.extend(kits::systemd());
-    }
+    let kit = kits::for_host(sshd_runs)?;
     bring.extend(kit.programs);
     let confirm_within = job.confirm_within.unwrap_or(if sshd_runs {
         DEFAULT_CONFIRM
@@ -243,6 +250,7 @@ fn prepare(
             lvm: String::new(),
             confirm_within,
             grace: DEFAULT_GRACE,
+            drop_unrestorable: job.drop_unrestorable,
         },
         plan,
         bring,
@@ -257,7 +265,7 @@ fn run_at_shutdown(p: Prepared, job: &JobOptions) -> Result<()> {
         size: None,
         bring: p.bring,
         files: p.files,
-        job: None,
+        extra: Vec::new(),
     };
     let kit = enter::kit(&opts)?;
     let self_size = std::fs::metadata("/proc/self/exe")
@@ -291,7 +299,11 @@ fn run_at_shutdown(p: Prepared, job: &JobOptions) -> Result<()> {
     if !job.yes {
         ask()?;
     }
-    let rec = format!("0 idle record.root {}\n", record::root_detail(&p.plan.root));
+    let rec = format!(
+        "0 idle {} {}\n",
+        Event::RecordRoot,
+        record::root_of(std::slice::from_ref(&p.plan.root))?.encode()
+    );
     shutdown::install(&p.spec, &kit, &rec, size)?;
     output::text(&format!(
         "installed: the {} job runs at the next reboot ({} in a {} tmpfs at {}); 'rootlift abort' cancels it\n",
@@ -335,7 +347,20 @@ fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
         size: None,
         bring: p.bring,
         files: p.files,
-        job: Some(p.spec),
+        extra: vec![(Event::JobSpec, p.spec.encode())],
+    })
+}
+
+/// `rootlift enter` (the expert step): the host's kit, and `--bring`.
+pub fn enter(size: Option<Size>, bring: Vec<PathBuf>, ssh: bool) -> Result<()> {
+    let kit = kits::for_host(ssh)?;
+    let mut programs = bring;
+    programs.extend(kit.programs);
+    enter::enter(&EnterOptions {
+        size: size.map(Size::bytes),
+        bring: programs,
+        files: kit.files,
+        extra: Vec::new(),
     })
 }
 

@@ -1,31 +1,50 @@
-//! The offline steps of `shrink` and `fsck` (SPEC.md "Jobs", "Safety
-//! rules"), on the released root device: every destructive step is checked
-//! before with our own superblock reader and verified after.
+//! The offline steps of `shrink` and `fsck` (docs/design.md, "Jobs" and
+//! "Safety rules"), on the released root device: every destructive step is
+//! checked before with our own superblock reader and verified after, and
+//! `rootlift abort` is honoured between two steps (the tool running then
+//! finishes first: nothing is cut mid-write).
 //!
 //! shrink: e2fsck -f -y → superblock clean, no orphans, target above the
 //! floor → resize2fs DEV BLOCKS → (LV) lvreduce to BLOCKS rounded up to
 //! whole extents, never below the fs → resize2fs DEV (fill the LV exactly)
 //! → e2fsck -f -n must be clean → fs blocks == device bytes / block size.
+//!
+//! A filesystem whose last e2fsck left errors is never mounted again by
+//! `return` ([`before_remount`]) until a read-only e2fsck finds it clean.
 
 use std::path::Path;
 
+use super::control::{self, Word};
 use super::facts::{self, Facts};
-use super::spec::JobSpec;
+use super::spec::{JobSpec, Kind};
 use super::tools::{self, e2fsck_meaning};
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Stage, escape};
+use crate::journal::{Detail, Entry, Event, Journal, Stage};
 use crate::lift::record::Record;
 
-fn step(j: &mut Journal, name: &str, detail: &str) -> Result<()> {
-    j.log(&Stage::Job, "job.step", &format!("step={name} {detail}"))
+/// Journals the next step, unless the operator asked to abort: then the
+/// job stops here (what ran so far left the disk consistent).
+fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
+    if control::said(j, Word::Abort)? {
+        return Err(Error::Aborted(format!(
+            "'rootlift abort' before the {name} step"
+        )));
+    }
+    j.log(
+        &Stage::Job,
+        Event::JobStep,
+        Detail::new().with("step", name).then(detail),
+    )?;
+    crate::lift::checkpoint("job", name)
 }
 
-/// e2fsck -f -y: 0 and 1 (errors corrected) let the job go on.
+/// e2fsck -f -y: 0 (clean) and 1 or 2 (errors corrected) let the job go
+/// on; anything else leaves a filesystem that is not mounted again.
 fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
-    if code > 1 {
+    if code > 2 {
         return Err(Error::Command {
-            program: spec.e2fsck.clone(),
+            program: format!("{} -f -y", spec.e2fsck),
             status: format!("exit {code}: {}", e2fsck_meaning(code)),
         });
     }
@@ -46,18 +65,18 @@ fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 
 /// `rootlift fsck`: the full offline e2fsck -f, its meaning journaled.
 pub fn fsck(j: &mut Journal, spec: &JobSpec) -> Result<()> {
+    step(j, "e2fsck", Detail::new())?;
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
     j.log(
         &Stage::Job,
-        "job.result",
-        &format!(
-            "e2fsck_code={code} meaning={}",
-            escape(&e2fsck_meaning(code))
-        ),
+        Event::JobResult,
+        Detail::new()
+            .with("e2fsck_code", code)
+            .with("meaning", e2fsck_meaning(code)),
     )?;
-    if code > 1 {
+    if code > 2 {
         return Err(Error::Command {
-            program: spec.e2fsck.clone(),
+            program: format!("{} -f -y", spec.e2fsck),
             status: format!("exit {code}: {}", e2fsck_meaning(code)),
         });
     }
@@ -66,7 +85,7 @@ pub fn fsck(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 
 /// The gate before resize2fs: a clean, sane filesystem whose floor is
 /// below the target.
-fn check_before(f: &Facts, fs_blocks: u64) -> Result<()> {
+pub fn check_before(f: &Facts, fs_blocks: u64) -> Result<()> {
     if let Some(why) = &f.refusal {
         return Err(Error::Refused(format!(
             "the filesystem cannot be shrunk: {why}"
@@ -96,6 +115,23 @@ fn check_before(f: &Facts, fs_blocks: u64) -> Result<()> {
     Ok(())
 }
 
+/// After: on an LV the fs fills it exactly, to the block; on a partition
+/// (only the fs shrinks) it has exactly the blocks asked for.
+pub fn check_after(after: &Facts, fs_blocks: u64, on_lv: bool, device_bytes: u64) -> Result<()> {
+    let expect = if on_lv {
+        device_bytes / after.block_size.max(1)
+    } else {
+        fs_blocks
+    };
+    if after.block_count != expect {
+        return Err(Error::Failed(format!(
+            "the filesystem has {} blocks, expected {expect} (device {device_bytes} bytes)",
+            after.block_count
+        )));
+    }
+    Ok(())
+}
+
 pub fn shrink(
     j: &mut Journal,
     spec: &JobSpec,
@@ -105,32 +141,23 @@ pub fn shrink(
 ) -> Result<()> {
     let dev = spec.device.as_str();
 
-    step(j, "e2fsck", "")?;
+    step(j, "e2fsck", Detail::new())?;
     e2fsck_repair(j, spec)?;
 
     let before = facts::read(dev)?;
     step(
         j,
         "check",
-        &format!(
-            "block_size={} blocks={} floor={} target={fs_blocks}",
-            before.block_size, before.block_count, before.min_blocks
-        ),
+        Detail::new()
+            .with("block_size", before.block_size)
+            .with("blocks", before.block_count)
+            .with("floor", before.min_blocks)
+            .with("target", fs_blocks),
     )?;
     check_before(&before, fs_blocks)?;
 
-    step(j, "resize2fs", &format!("blocks={fs_blocks}"))?;
-    let blocks = fs_blocks.to_string();
-    let code = tools::run(j, &Stage::Job, &spec.resize2fs, &[dev, &blocks])?;
-    if code != 0 {
-        // A resize2fs cut short may leave the fs needing repair: repair it
-        // before the way back mounts it.
-        let _ = e2fsck_repair(j, spec);
-        return Err(Error::Command {
-            program: spec.resize2fs.clone(),
-            status: format!("exit {code}"),
-        });
-    }
+    step(j, "resize2fs", Detail::new().with("blocks", fs_blocks))?;
+    resize2fs(j, spec, Some(fs_blocks))?;
     let shrunk = facts::read(dev)?;
     if shrunk.block_count != fs_blocks {
         return Err(Error::Failed(format!(
@@ -144,42 +171,50 @@ pub fn shrink(
 
     if let Some(lv) = lv {
         let lv_bytes = reduce_lv(j, spec, rec, lv, fs_bytes)?;
-        step(j, "resize2fs-fill", &format!("lv_bytes={lv_bytes}"))?;
-        let code = tools::run(j, &Stage::Job, &spec.resize2fs, &[dev])?;
-        if code != 0 {
-            let _ = e2fsck_repair(j, spec);
-            return Err(Error::Command {
-                program: spec.resize2fs.clone(),
-                status: format!("exit {code}"),
-            });
-        }
+        step(
+            j,
+            "resize2fs-fill",
+            Detail::new().with("lv_bytes", lv_bytes),
+        )?;
+        resize2fs(j, spec, None)?;
     }
 
-    step(j, "e2fsck-verify", "")?;
+    step(j, "e2fsck-verify", Detail::new())?;
     e2fsck_verify(j, spec)?;
 
-    // After: on an LV the fs fills it exactly, to the block; on a
-    // partition (only the fs shrinks) it has exactly the blocks asked for.
     let after = facts::read(dev)?;
     let device_bytes = facts::device_bytes(rec.root.major, rec.root.minor)?;
-    let expect = match lv {
-        Some(_) => device_bytes / after.block_size,
-        None => fs_blocks,
-    };
-    if after.block_count != expect {
-        return Err(Error::Failed(format!(
-            "the filesystem has {} blocks, expected {expect} (device {device_bytes} bytes)",
-            after.block_count
-        )));
-    }
+    check_after(&after, fs_blocks, lv.is_some(), device_bytes)?;
     j.log(
         &Stage::Job,
-        "job.result",
-        &format!(
-            "fs_blocks_before={} fs_blocks_after={} block_size={} device_bytes={device_bytes}",
-            before.block_count, after.block_count, after.block_size
-        ),
+        Event::JobResult,
+        Detail::new()
+            .with("fs_blocks_before", before.block_count)
+            .with("fs_blocks_after", after.block_count)
+            .with("block_size", after.block_size)
+            .with("device_bytes", device_bytes),
     )
+}
+
+/// resize2fs DEV [BLOCKS]. One that fails may leave the filesystem needing
+/// repair: e2fsck -f -y runs, and if that fails too the way back leaves
+/// the root unmounted ([`before_remount`] reads it in the journal).
+fn resize2fs(j: &mut Journal, spec: &JobSpec, blocks: Option<u64>) -> Result<()> {
+    let blocks = blocks.map(|b| b.to_string());
+    let mut args = vec![spec.device.as_str()];
+    args.extend(blocks.as_deref());
+    let code = tools::run(j, &Stage::Job, &spec.resize2fs, &args)?;
+    if code == 0 {
+        return Ok(());
+    }
+    let failed = Error::Command {
+        program: spec.resize2fs.clone(),
+        status: format!("exit {code}"),
+    };
+    match e2fsck_repair(j, spec) {
+        Ok(()) => Err(failed),
+        Err(repair) => Err(Error::Failed(format!("{failed}; then {repair}"))),
+    }
 }
 
 /// Reduces the LV to `fs_bytes` rounded up to whole extents; never below
@@ -192,25 +227,7 @@ fn reduce_lv(
     fs_bytes: u64,
 ) -> Result<u64> {
     let vg = lv.split('/').next().unwrap_or(lv);
-    let out = tools::capture(
-        &spec.lvm,
-        &[
-            "vgs",
-            "--config",
-            tools::lvm_config(),
-            "--noheadings",
-            "--nosuffix",
-            "--units",
-            "b",
-            "-o",
-            "vg_extent_size",
-            vg,
-        ],
-    )?;
-    let extent: u64 = out
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid("lvm vgs", vg, format!("extent size {out:?}")))?;
+    let (_, extent) = tools::vg_space(&spec.lvm, vg)?;
     let lv_bytes = tools::round_to_extents(fs_bytes, extent, vg)?;
     let current = facts::device_bytes(rec.root.major, rec.root.minor)?;
     if lv_bytes < fs_bytes {
@@ -222,14 +239,17 @@ fn reduce_lv(
         step(
             j,
             "lvreduce",
-            &format!("skipped=already%20{current}%20bytes"),
+            Detail::new().with("skipped", format_args!("already {current} bytes")),
         )?;
         return Ok(current);
     }
     step(
         j,
         "lvreduce",
-        &format!("lv={} bytes={lv_bytes} extent={extent}", escape(lv)),
+        Detail::new()
+            .with("lv", lv)
+            .with("bytes", lv_bytes)
+            .with("extent", extent),
     )?;
     let size = format!("{}s", lv_bytes / 512);
     let code = tools::run(
@@ -261,17 +281,75 @@ fn reduce_lv(
     Ok(now)
 }
 
-/// For `return` after a worker died during a shrink (its own failures are
-/// handled where they happen and journaled as `job.failed`): once resize2fs
-/// had started and no result was journaled, the filesystem is repaired and
-/// grown to fill its device, so either the shrink completed (the LV was
-/// already reduced) or the sizes are exactly the old ones.
-pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
-    let entries = crate::journal::read()?.unwrap_or_default();
-    let cycle = crate::journal::current_cycle(&entries);
-    let Some(spec) = JobSpec::of_cycle(cycle)? else {
+/// The way back's check before the root device is mounted again
+/// (`lift::back::BeforeRemount`): a shrink whose worker died half-way is
+/// made consistent, and a filesystem whose last e2fsck left errors is
+/// mounted only once a read-only e2fsck finds it clean.
+pub fn before_remount(j: &mut Journal) -> Result<()> {
+    let cycle = j.cycle()?;
+    let Some(spec) = JobSpec::of_cycle(&cycle)? else {
         return Ok(());
     };
+    finish_interrupted(j, &cycle, &spec)?;
+    let Some(code) = last_e2fsck_failure(&cycle) else {
+        return Ok(());
+    };
+    let now = tools::run(
+        j,
+        &Stage::Returning,
+        &spec.e2fsck,
+        &["-f", "-n", &spec.device],
+    )?;
+    if now == 0 {
+        return Ok(());
+    }
+    let why = format!(
+        "the root filesystem on {dev} is not whole (e2fsck exit {code}: {}; a read-only check now: exit {now}): \
+         it stays unmounted. Repair it with '{e2fsck} -f {dev}', then run 'rootlift return'",
+        e2fsck_meaning(code),
+        dev = spec.device,
+        e2fsck = spec.e2fsck
+    );
+    j.log(
+        &Stage::Returning,
+        Event::ReturnBlocked,
+        Detail::new().with("why", &why),
+    )?;
+    Err(Error::Failed(why))
+}
+
+/// The exit code of the latest e2fsck run of a lift when it left errors:
+/// a repair (-y) above 2, or a read-only check (-n) above 0.
+fn last_e2fsck_failure(cycle: &[Entry]) -> Option<i32> {
+    let mut readonly = false;
+    let mut last: Option<(bool, i32)> = None;
+    for e in cycle {
+        match e.event {
+            Event::JobExec => {
+                readonly = e.get("argv").is_some_and(|a| a.contains(" -f -n "));
+            }
+            Event::JobExit if e.get("program").is_some_and(|p| p.ends_with("e2fsck")) => {
+                last = e
+                    .get("code")
+                    .and_then(|c| c.parse().ok())
+                    .map(|c| (readonly, c));
+            }
+            _ => {}
+        }
+    }
+    match last {
+        Some((true, code)) if code != 0 => Some(code),
+        Some((false, code)) if code > 2 => Some(code),
+        _ => None,
+    }
+}
+
+/// After a worker died during a shrink (its own failures are handled
+/// where they happen and journaled as `job.failed`): once resize2fs had
+/// started and no result was journaled, the filesystem is repaired and
+/// grown to fill its device, so either the shrink completed (the LV was
+/// already reduced) or the sizes are exactly the old ones.
+fn finish_interrupted(j: &mut Journal, cycle: &[Entry], spec: &JobSpec) -> Result<()> {
     // A dead worker's e2fsck, resize2fs or lvm runs on: nothing may touch
     // the device until they end (lvm holds no O_EXCL to stop a mount).
     let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
@@ -283,27 +361,24 @@ pub fn finish_interrupted(j: &mut Journal) -> Result<()> {
     }
     let started = cycle
         .iter()
-        .any(|e| e.event == "job.step" && e.get("step").as_deref() == Some("resize2fs"));
-    let settled = cycle
-        .iter()
-        .any(|e| matches!(e.event.as_str(), "job.result" | "job.failed" | "job.done"));
-    if !started || settled || !matches!(spec.kind, super::spec::Kind::Shrink { .. }) {
+        .any(|e| e.is(Event::JobStep, "step", "resize2fs"));
+    let settled = cycle.iter().any(|e| {
+        matches!(
+            e.event,
+            Event::JobResult | Event::JobFailed | Event::JobDone | Event::ReturnFinishJob
+        )
+    });
+    if !started || settled || !matches!(spec.kind, Kind::Shrink { .. }) {
         return Ok(());
     }
     j.log(
         &Stage::Returning,
-        "return.finish-job",
-        "why=the%20worker%20died%20after%20resize2fs%20started",
+        Event::ReturnFinishJob,
+        Detail::new().with("why", "the worker died after resize2fs started"),
     )?;
-    e2fsck_repair(j, &spec)?;
-    let code = tools::run(j, &Stage::Returning, &spec.resize2fs, &[&spec.device])?;
-    if code != 0 {
-        return Err(Error::Command {
-            program: spec.resize2fs.clone(),
-            status: format!("exit {code}"),
-        });
-    }
-    e2fsck_verify(j, &spec)
+    e2fsck_repair(j, spec)?;
+    resize2fs(j, spec, None)?;
+    e2fsck_verify(j, spec)
 }
 
 /// `PID (PATH)` of every process running one of `programs` (by
@@ -323,3 +398,6 @@ fn programs_running(programs: &[&str]) -> Vec<String> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-//! Jobs `--at-shutdown` (SPEC.md "Jobs"): rootlift installed as systemd's
+//! Jobs `--at-shutdown` (docs/design.md, "Jobs"): rootlift installed as systemd's
 //! `/run/initramfs/shutdown`. At the end of a reboot, systemd-shutdown
 //! (systemd-shutdown(8)) switches root into /run/initramfs, keeping the old
 //! root at /oldroot, and execs `./shutdown VERB` as PID 1. No holder can
@@ -21,7 +21,10 @@ use super::offline;
 use super::spec::{JobSpec, Kind};
 use crate::bring::{self, Closure};
 use crate::error::{Error, Result};
-use crate::journal::{self, Journal, Stage, escape};
+use crate::journal::{self, Detail, Event, Journal, Stage};
+use crate::lift::classify::Live;
+use crate::lift::mounts;
+use crate::lift::ops::{Kernel, Ops};
 use crate::lift::record;
 use crate::mount;
 
@@ -90,7 +93,7 @@ pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Res
             }
         }
         std::fs::copy("/proc/self/exe", PROGRAM).map_err(|e| Error::io("copy", PROGRAM, &e))?;
-        let text = format!("0 idle job.spec {}\n{rec_lines}", spec.encode());
+        let text = format!("0 idle {} {}\n{rec_lines}", Event::JobSpec, spec.encode());
         std::fs::write(JOB, text).map_err(|e| Error::io("write", JOB, &e))
     })();
     if let Err(e) = installed {
@@ -113,7 +116,7 @@ pub fn uninstall() -> Result<bool> {
 pub fn installed() -> Option<String> {
     let text = std::fs::read_to_string(JOB).ok()?;
     let entries = journal::parse(&text).ok()?;
-    let spec = entries.iter().find(|e| e.event == "job.spec")?;
+    let spec = entries.iter().find(|e| e.event == Event::JobSpec)?;
     Some(spec.detail.clone())
 }
 
@@ -126,13 +129,17 @@ pub fn run(args: &[OsString]) -> ! {
         .to_owned();
     let outcome = (|| {
         let mut j = Journal::open()?;
-        j.log(&Stage::Idle, "shutdown.begin", &format!("verb={verb}"))?;
+        j.log(
+            &Stage::Idle,
+            Event::ShutdownBegin,
+            Detail::new().with("verb", &verb),
+        )?;
         let r = job(&mut j);
         if let Err(e) = &r {
             j.log(
                 &Stage::Failed("shutdown".into()),
-                "shutdown.failed",
-                &format!("why={}", escape(&e.to_string())),
+                Event::ShutdownFailed,
+                Detail::new().with("why", e),
             )?;
         }
         r
@@ -168,33 +175,25 @@ fn job(j: &mut Journal) -> Result<()> {
     let rec = record::read(&entries)?;
 
     // systemd-shutdown unmounted or remounted read-only all it could; what
-    // is left under /oldroot goes now, deepest first.
-    let (count, detached) = crate::lift::unmount_under(OLDROOT)?;
+    // is left under /oldroot goes now, deepest first, each journaled with
+    // its class.
+    let facts = Live { prefix: OLDROOT };
+    mounts::unmount_all(&mut Kernel, j, &rec, &facts)?;
     j.log(
         &Stage::Released,
-        "shutdown.unmounted",
-        &format!("count={count} detached={}", escape(&detached.join(","))),
+        Event::ShutdownUnmounted,
+        Detail::new().with("path", OLDROOT),
     )?;
 
     // Nothing destructive before the kernel says the device is free.
-    let node = record::root_device_node(&rec)?;
-    let fd = rustix::fs::openat(
-        CWD,
-        node.as_str(),
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::EXCL | rustix::fs::OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| {
-        Error::Failed(format!(
-            "{node} is not free at shutdown: {}",
-            crate::error::ErrnoText(e)
-        ))
-    })?;
-    drop(fd);
+    let node = record::root_device_node(&rec.root)?;
+    Kernel
+        .exclusive(&node)
+        .map_err(|e| Error::Failed(format!("{node} is not free at shutdown: {e}")))?;
     j.log(
         &Stage::Released,
-        "shutdown.free",
-        &format!("device={}", escape(&node)),
+        Event::ShutdownFree,
+        Detail::new().with("device", &node),
     )?;
 
     let mut spec = spec;
@@ -203,8 +202,10 @@ fn job(j: &mut Journal) -> Result<()> {
     }
     j.log(
         &Stage::Job,
-        "job.begin",
-        &format!("kind={} device={}", spec.name(), escape(&spec.device)),
+        Event::JobBegin,
+        Detail::new()
+            .with("kind", spec.name())
+            .with("device", &spec.device),
     )?;
     let r = match &spec.kind {
         Kind::Shrink { fs_blocks, lv } => {
@@ -216,10 +217,10 @@ fn job(j: &mut Journal) -> Result<()> {
     let code = i32::from(r.is_err());
     j.log(
         &Stage::Returned,
-        "job.done",
-        &format!(
-            "code={code} result={}",
-            escape(&r.as_ref().map_or_else(|e| e.to_string(), |()| "ok".into()))
+        Event::JobDone,
+        Detail::new().with("code", code).with(
+            "result",
+            r.as_ref().map_or_else(|e| e.to_string(), |()| "ok".into()),
         ),
     )?;
     r
@@ -231,7 +232,7 @@ fn write_log_to_root() -> Result<()> {
     let text =
         std::fs::read_to_string(JOB_INSIDE).map_err(|e| Error::io("read", JOB_INSIDE, &e))?;
     let rec = record::read(&journal::parse(&text)?)?;
-    let node = record::root_device_node(&rec)?;
+    let node = record::root_device_node(&rec.root)?;
     let (_, data) = mount::split_options(&rec.root.super_options);
     let oldroot = Path::new(OLDROOT);
     // Still mounted (read-only, by systemd-shutdown) when the job stopped

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::journal::{Entry, escape};
+use crate::journal::{Detail, Entry, Event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -34,6 +34,8 @@ pub struct JobSpec {
     /// Zero: no dead-man timer.
     pub confirm_within: Duration,
     pub grace: Duration,
+    /// The operator agreed to lose the mounts that cannot be put back.
+    pub drop_unrestorable: bool,
 }
 
 impl JobSpec {
@@ -46,33 +48,29 @@ impl JobSpec {
     }
 
     /// The `job.spec` detail.
-    pub fn encode(&self) -> String {
-        let mut s = format!(
-            "kind={} device={} e2fsck={} resize2fs={} lvm={} confirm_ms={} grace_ms={}",
-            self.name(),
-            escape(&self.device),
-            escape(&self.e2fsck),
-            escape(&self.resize2fs),
-            escape(&self.lvm),
-            self.confirm_within.as_millis(),
-            self.grace.as_millis()
-        );
+    pub fn encode(&self) -> Detail {
+        let d = Detail::new()
+            .with("kind", self.name())
+            .with("device", &self.device)
+            .with("e2fsck", &self.e2fsck)
+            .with("resize2fs", &self.resize2fs)
+            .with("lvm", &self.lvm)
+            .with("confirm_ms", self.confirm_within.as_millis())
+            .with("grace_ms", self.grace.as_millis())
+            .with("drop_unrestorable", u8::from(self.drop_unrestorable));
         match &self.kind {
             Kind::Shrink { fs_blocks, lv } => {
-                s.push_str(&format!(" fs_blocks={fs_blocks}"));
-                if let Some(lv) = lv {
-                    s.push_str(&format!(" lv={}", escape(lv)));
-                }
+                d.with("fs_blocks", fs_blocks).with_opt("lv", lv.as_deref())
             }
-            Kind::Fsck => {}
+            Kind::Fsck => d,
             Kind::Run { argv } => {
-                s.push_str(&format!(" argc={}", argv.len()));
+                let mut d = d.with("argc", argv.len());
                 for (i, a) in argv.iter().enumerate() {
-                    s.push_str(&format!(" arg{i}={}", escape(a)));
+                    d = d.with(&format!("arg{i}"), a);
                 }
+                d
             }
         }
-        s
     }
 
     pub fn decode(e: &Entry) -> Result<JobSpec> {
@@ -89,7 +87,7 @@ impl JobSpec {
             "fsck" => Kind::Fsck,
             "run" => {
                 let argc = num("argc")?;
-                let argv = (0..argc)
+                let argv = (0..argc.min(4096))
                     .map(|i| get(&format!("arg{i}")))
                     .collect::<Result<Vec<_>>>()?;
                 Kind::Run { argv }
@@ -104,6 +102,7 @@ impl JobSpec {
             lvm: get("lvm")?,
             confirm_within: Duration::from_millis(num("confirm_ms")?),
             grace: Duration::from_millis(num("grace_ms")?),
+            drop_unrestorable: num("drop_unrestorable")? != 0,
         })
     }
 
@@ -111,7 +110,7 @@ impl JobSpec {
     pub fn of_cycle(cycle: &[Entry]) -> Result<Option<JobSpec>> {
         cycle
             .iter()
-            .find(|e| e.event == "job.spec")
+            .find(|e| e.event == Event::JobSpec)
             .map(JobSpec::decode)
             .transpose()
     }
@@ -142,6 +141,7 @@ mod tests {
             lvm: "/usr/sbin/lvm".into(),
             confirm_within: Duration::from_secs(600),
             grace: Duration::from_secs(5),
+            drop_unrestorable: true,
         };
         assert_eq!(round_trip(&spec), spec);
         spec.kind = Kind::Run {

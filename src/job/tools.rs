@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Stage, escape};
+use crate::journal::{Detail, Event, Journal, Stage};
 
 /// lvm settings for a job run without lvmpolld or a running udevd (the
 /// tmpfs has neither, nor has an initramfs), given on the command line so
@@ -71,8 +71,8 @@ pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Resu
     }
     j.log(
         stage,
-        "job.exec",
-        &format!("argv={}", escape(&format!("{program} {}", args.join(" ")))),
+        Event::JobExec,
+        Detail::new().with("argv", format_args!("{program} {}", args.join(" "))),
     )?;
     let mut cmd = Command::new(program);
     cmd.args(args).env_clear();
@@ -86,8 +86,8 @@ pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Resu
     })?;
     j.log(
         stage,
-        "job.exit",
-        &format!("program={} code={code}", escape(program)),
+        Event::JobExit,
+        Detail::new().with("program", program).with("code", code),
     )?;
     Ok(code)
 }
@@ -111,6 +111,36 @@ pub fn capture(program: &str, args: &[&str]) -> Result<String> {
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `vg_free vg_extent_size` in bytes, as `vgs --noheadings --nosuffix
+/// --units b -o vg_free,vg_extent_size VG` prints them.
+pub fn parse_vgs(out: &str) -> Option<(u64, u64)> {
+    let mut words = out.split_whitespace();
+    let free = words.next()?.parse().ok()?;
+    let extent = words.next()?.parse().ok()?;
+    words.next().is_none().then_some((free, extent))
+}
+
+/// The free bytes of volume group `vg` and the extent size it hands out,
+/// from lvm's own report (lvm `vgs`).
+pub fn vg_space(lvm: &str, vg: &str) -> Result<(u64, u64)> {
+    let out = capture(
+        lvm,
+        &[
+            "vgs",
+            "--config",
+            lvm_config(),
+            "--noheadings",
+            "--nosuffix",
+            "--units",
+            "b",
+            "-o",
+            "vg_free,vg_extent_size",
+            vg,
+        ],
+    )?;
+    parse_vgs(&out).ok_or_else(|| Error::invalid("lvm vgs", vg, format!("{out:?}")))
 }
 
 /// What an e2fsck exit code means (e2fsck(8), "EXIT CODE").

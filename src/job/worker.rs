@@ -1,26 +1,39 @@
-//! The detached worker of a live job (SPEC.md "The journal and the dead-man
-//! timer"): started by the tmpfs copy of rootlift right after `entered`, in
-//! its own session with its output in a log file, so the operator's SSH
-//! session may drop at any time. It waits for `confirm` (dead-man timer),
-//! releases the old root, runs the job, and always returns.
+//! The detached worker of a live job (docs/design.md, "The journal and the
+//! dead-man timer"): started by the tmpfs copy of rootlift right after
+//! `entered`, in a session of its own with its output in a log file, so the
+//! operator's SSH session may drop at any time. It waits for `confirm`
+//! (dead-man timer), releases the old root, runs the job with `abort`
+//! honoured between its steps, and always returns.
 
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::control::{self, ABORT, CONFIRM};
+use super::control::{self, Word};
 use super::offline;
 use super::spec::{JobSpec, Kind};
 use crate::error::{Error, Result};
-use crate::journal::{self, Journal, Stage, escape};
+use crate::journal::{self, Detail, Event, Journal, Stage};
 use crate::lift::record::{self, Record};
 use crate::lift::release::{self, ReleaseOptions};
-use crate::lift::{SELF_IN_TMPFS, back, units};
+use crate::lift::{SELF_IN_TMPFS, back};
 use crate::output;
 
 /// The worker's stdout and stderr: the output of e2fsck, resize2fs, lvm.
 pub const LOG: &str = "/run/rootlift/worker.log";
+/// The hidden subcommand a live job's detached worker runs as.
+pub const INTERNAL_WORKER: &str = "internal-worker";
 const POLL: Duration = Duration::from_millis(250);
+
+/// `rootlift internal-entered`: the tmpfs copy journals `entered`; when the
+/// lift is a job's, it starts the worker and follows it.
+pub fn entered() -> Result<()> {
+    crate::lift::enter::entered()?;
+    let entries = journal::read()?.unwrap_or_default();
+    match JobSpec::of_cycle(journal::current_cycle(&entries))? {
+        Some(spec) => spawn_and_follow(&spec),
+        None => Ok(()),
+    }
+}
 
 /// Starts the worker and follows the journal until the job is done; the
 /// job's outcome is this command's outcome.
@@ -31,21 +44,22 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
         .open(LOG)
         .map_err(|e| Error::io("open", LOG, &e))?;
     let log2 = log.try_clone().map_err(|e| Error::io("dup", LOG, &e))?;
+    // Not a process group leader, so its setsid(2) succeeds: a session of
+    // its own, which no hangup of the operator's terminal reaches.
     let mut child = Command::new(SELF_IN_TMPFS)
-        .arg(crate::cli::INTERNAL_WORKER)
+        .arg(INTERNAL_WORKER)
         .env_clear()
+        .envs(crate::lift::test_env())
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
-        // Its own process group now, its own session once it runs (setsid
-        // in `worker`): a hangup of the operator's terminal never reaches it.
-        .process_group(0)
         .spawn()
         .map_err(|e| Error::io("spawn", SELF_IN_TMPFS, &e))?;
     output::text(&format!(
         "{} job running detached as pid {} (output in {LOG})\n\
-         the journal is {}; if this session drops, log in again and run:\n  \
+         the journal is {}; this SSH session ends when the old root is released \
+         (its sshd runs from it): log in again and run\n  \
          rootlift status --follow\n",
         spec.name(),
         child.id(),
@@ -57,67 +71,59 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
             spec.confirm_within.as_secs()
         ))?;
     }
-    follow_until_done(&mut child)
-}
-
-/// Prints journal events as they come, until `job.done`; its `code` is the
-/// result. A worker that dies first (killed, out of memory) is reported
-/// with what to do: the system may still be lifted.
-fn follow_until_done(worker: &mut std::process::Child) -> Result<()> {
     let mut shown = 0;
-    loop {
-        // Read the exit first, then the journal: a worker that wrote
-        // job.done and exited is seen as done, not as dead.
-        let exited = worker
-            .try_wait()
-            .map_err(|e| Error::io("waitpid", "the worker", &e))?;
-        let entries = journal::read()?.unwrap_or_default();
-        let cycle = journal::current_cycle(&entries);
-        for e in cycle.iter().skip(shown) {
-            output::text(&format!(
-                "{} {} {} {}\n",
-                e.time, e.stage, e.event, e.detail
-            ))?;
-        }
-        shown = shown.max(cycle.len());
-        if let Some(done) = cycle.iter().find(|e| e.event == "job.done") {
-            return match done.get("code").as_deref() {
-                Some("0") => Ok(()),
-                _ => Err(Error::Failed(format!(
-                    "the job did not complete: {}",
-                    done.get("result").unwrap_or_default()
-                ))),
-            };
-        }
-        if let Some(status) = exited {
-            return Err(Error::Failed(format!(
-                "the worker ({status}) ended before the job was done, in stage {}: \
-                 see 'rootlift status'; 'rootlift return' brings the system back",
-                journal::current_stage(&entries)
-            )));
-        }
-        std::thread::sleep(POLL);
-    }
+    // Read the exit first, then the journal: a worker that wrote job.done
+    // and exited is seen as done, not as dead.
+    journal::follow(
+        0,
+        &mut |e| {
+            shown += 1;
+            output::text(&format!("{}\n", e.line()))
+        },
+        &mut |cycle| {
+            if let Some(done) = cycle.iter().find(|e| e.event == Event::JobDone) {
+                return Ok(Some(match done.get("code").as_deref() {
+                    Some("0") => Ok(()),
+                    _ => Err(Error::Failed(format!(
+                        "the job did not complete: {}",
+                        done.get("result").unwrap_or_default()
+                    ))),
+                }));
+            }
+            let exited = child
+                .try_wait()
+                .map_err(|e| Error::io("waitpid", "the worker", &e))?;
+            Ok(exited.map(|status| {
+                Err(Error::Failed(format!(
+                    "the worker ({status}) ended before the job was done, in stage {}: \
+                     see 'rootlift status'; 'rootlift return' brings the system back",
+                    journal::current_stage(cycle)
+                )))
+            }))
+        },
+    )?
 }
 
 /// `rootlift internal-worker`: the job itself.
 pub fn worker() -> Result<()> {
     // A session of its own: no terminal, no hangup from the operator's.
-    let _ = rustix::process::setsid();
+    let sid = rustix::process::setsid().map_err(|e| Error::sys("setsid", "the worker", e))?;
     crate::sys_process::ignore_hangup();
     let entries = journal::read()?.unwrap_or_default();
     let cycle = journal::current_cycle(&entries);
-    let rec = record::read(cycle)?;
+    let mut rec = record::read(cycle)?;
     let spec = JobSpec::of_cycle(cycle)?
         .ok_or_else(|| Error::Failed("no job.spec in the journal".into()))?;
     let mut j = Journal::open()?;
     j.log(
         &Stage::Entered,
-        "job.worker",
-        &format!("pid={}", std::process::id()),
+        Event::JobWorker,
+        Detail::new()
+            .with("pid", std::process::id())
+            .with("sid", sid.as_raw_nonzero()),
     )?;
 
-    let outcome = run(&mut j, &rec, &spec);
+    let outcome = run(&mut j, &mut rec, &spec);
     let (code, result) = match &outcome {
         Ok(()) => (0, "ok".to_owned()),
         Err(e) => (1, e.to_string()),
@@ -125,49 +131,62 @@ pub fn worker() -> Result<()> {
     let stage = journal::current_stage(&journal::read()?.unwrap_or_default());
     j.log(
         &stage,
-        "job.done",
-        &format!("code={code} result={}", escape(&result)),
+        Event::JobDone,
+        Detail::new().with("code", code).with("result", result),
     )?;
     outcome
 }
 
+/// Returns the system, then journals why the job stopped short.
+fn abort_and_return(j: &mut Journal, rec: &Record, why: &'static str, text: &str) -> Result<()> {
+    back::return_system(j, rec, &mut super::offline::before_remount)?;
+    j.log(
+        &Stage::Aborted(why.into()),
+        Event::JobAborted,
+        Detail::new().with("why", text),
+    )?;
+    Err(Error::Failed(format!(
+        "aborted: {text}; the system returned"
+    )))
+}
+
 /// Dead-man timer, release, the job, return. Every path out of here after
 /// `entered` returns the system.
-fn run(j: &mut Journal, rec: &Record, spec: &JobSpec) -> Result<()> {
-    // The tmpfs sshd first, so that the confirm comes from a login to it.
-    if let Err(e) = units::restart_brought_now(j) {
-        back::return_system(j, rec)?;
+fn run(j: &mut Journal, rec: &mut Record, spec: &JobSpec) -> Result<()> {
+    // The way in first (sshd's sockets kept, served from the tmpfs), so
+    // that the confirm comes from a login through it.
+    let init = crate::proc::init::detect(std::path::Path::new("/"));
+    if let Err(e) = crate::lift::sshd::keep_logins(j, &init) {
+        back::return_system(j, rec, &mut super::offline::before_remount)?;
         return Err(e);
     }
-    if spec.confirm_within > Duration::ZERO && !wait_for_confirm(j, spec.confirm_within)? {
-        back::return_system(j, rec)?;
-        j.log(
-            &Stage::Aborted("no-confirm".into()),
-            "job.aborted",
-            "why=no%20confirm%20in%20time",
-        )?;
-        return Err(Error::Failed(
-            "aborted: no 'rootlift confirm' in time; the system returned".into(),
-        ));
+    if spec.confirm_within > Duration::ZERO {
+        match wait_for_confirm(j, spec.confirm_within)? {
+            Some(Word::Confirm) => {}
+            Some(Word::Abort) => {
+                return abort_and_return(j, rec, "operator", "'rootlift abort' before release");
+            }
+            None => return abort_and_return(j, rec, "no-confirm", "no confirm in time"),
+        }
     }
-    if control::requested(ABORT)? {
-        back::return_system(j, rec)?;
-        return Err(Error::Failed(
-            "aborted by 'rootlift abort' before release".into(),
-        ));
+    if control::said(j, Word::Abort)? {
+        return abort_and_return(j, rec, "operator", "'rootlift abort' before release");
     }
     let opts = ReleaseOptions {
         kill: true,
         grace: spec.grace,
+        drop_unrestorable: spec.drop_unrestorable,
     };
     if let Err(e) = release::release(j, rec, &opts) {
-        back::return_system(j, rec)?;
+        back::return_system(j, rec, &mut super::offline::before_remount)?;
         return Err(e);
     }
     j.log(
         &Stage::Job,
-        "job.begin",
-        &format!("kind={} device={}", spec.name(), escape(&spec.device)),
+        Event::JobBegin,
+        Detail::new()
+            .with("kind", spec.name())
+            .with("device", &spec.device),
     )?;
     let result = match &spec.kind {
         Kind::Shrink { fs_blocks, lv } => offline::shrink(j, spec, rec, *fs_blocks, lv.as_deref()),
@@ -175,36 +194,39 @@ fn run(j: &mut Journal, rec: &Record, spec: &JobSpec) -> Result<()> {
         Kind::Run { argv } => run_command(j, spec, argv),
     };
     if let Err(e) = &result {
+        j.log(&Stage::Job, Event::JobFailed, Detail::new().with("why", e))?;
+    }
+    // Any outcome: back to the original root (unless the filesystem is not
+    // whole: then the root stays unmounted and return says why).
+    back::return_system(j, rec, &mut super::offline::before_remount)?;
+    if let Err(Error::Aborted(why)) = &result {
         j.log(
-            &Stage::Job,
-            "job.failed",
-            &format!("why={}", escape(&e.to_string())),
+            &Stage::Aborted("operator".into()),
+            Event::JobAborted,
+            Detail::new().with("why", why),
         )?;
     }
-    // Any outcome: back to the original root.
-    back::return_system(j, rec)?;
     result
 }
 
-/// Waits for `rootlift confirm`; false when the time ran out or an abort
-/// came first.
-fn wait_for_confirm(j: &mut Journal, within: Duration) -> Result<bool> {
+/// Waits for `rootlift confirm` or `rootlift abort`, whichever comes
+/// first; `None` when the time ran out.
+fn wait_for_confirm(j: &mut Journal, within: Duration) -> Result<Option<Word>> {
     j.log(
         &Stage::Entered,
-        "job.wait-confirm",
-        &format!("seconds={}", within.as_secs()),
+        Event::JobWaitConfirm,
+        Detail::new().with("seconds", within.as_secs()),
     )?;
     let start = Instant::now();
     while start.elapsed() < within {
-        if control::requested(ABORT)? {
-            return Ok(false);
-        }
-        if control::requested(CONFIRM)? {
-            return Ok(true);
+        for word in [Word::Abort, Word::Confirm] {
+            if control::said(j, word)? {
+                return Ok(Some(word));
+            }
         }
         std::thread::sleep(POLL);
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// `run -- CMD...`: the command with ROOTLIFT_DEVICE set; its exit code is
@@ -215,8 +237,8 @@ fn run_command(j: &mut Journal, spec: &JobSpec, argv: &[String]) -> Result<()> {
         .ok_or_else(|| Error::Failed("run: no command".into()))?;
     j.log(
         &Stage::Job,
-        "job.exec",
-        &format!("argv={}", escape(&argv.join(" "))),
+        Event::JobExec,
+        Detail::new().with("argv", argv.join(" ")),
     )?;
     let status = Command::new(program)
         .args(args)
@@ -230,8 +252,8 @@ fn run_command(j: &mut Journal, spec: &JobSpec, argv: &[String]) -> Result<()> {
         .map_or_else(|| status.to_string(), |c| c.to_string());
     j.log(
         &Stage::Job,
-        "job.exit",
-        &format!("program={} code={code}", escape(program)),
+        Event::JobExit,
+        Detail::new().with("program", program).with("code", code),
     )?;
     if status.success() {
         Ok(())

@@ -1,24 +1,69 @@
-//! `rootlift return`: SPEC.md "Steps", return, as one linear function that
-//! starts from the mount state it finds, not from the stage it was told:
-//! so it works from any point of enter or return, and twice in a row.
+//! `rootlift return`: the return of the design (docs/design.md) as one
+//! linear function that starts from the mount state it finds, not from the
+//! stage it was told: so it works from any point of enter, release or an
+//! earlier return, and twice in a row.
+//!
+//! Order: the root mounted again at /oldroot (after the job layer's
+//! check, which may refuse), the API filesystems moved back under it, the
+//! pivot back, every parked mount moved back and every dependent one
+//! re-created with its recorded propagation, and only then PID 1 woken and
+//! the stopped services started; last the tmpfs unmounted.
 
 use std::path::Path;
 
 use rustix::io::Errno;
 use rustix::mount::UnmountFlags;
 
+use super::mounts::{self, Released};
+use super::ops::{Kernel, Ops};
 use super::record::{self, Record};
-use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, is_lifted, mounts_now, resume, units};
+use super::{MOVED, NEWROOT, OLDROOT, TMPFS_SOURCE, checkpoint, is_lifted, resume};
 use crate::error::{Error, Result};
-use crate::journal::{self, Journal, Stage, escape};
-use crate::mount;
+use crate::journal::{self, Detail, Event, Journal, Stage};
 use crate::proc::mountinfo;
 
-/// `rootlift return` from the command line.
-pub fn command() -> Result<()> {
-    if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("return must run as root".into()));
+/// What the layer above checks before the root device is mounted again
+/// (a job's interrupted shrink finished, a failed repair refused): an
+/// error leaves the root unmounted and the return failed at `finish-job`.
+pub type BeforeRemount<'a> = &'a mut dyn FnMut(&mut Journal) -> Result<()>;
+
+/// What return asks of the init once the mounts are back: the seam that
+/// lets the unit tests run [`steps`] without a PID 1 to wake.
+pub trait Resume {
+    /// Wakes PID 1 from the stub; false when it was not the stub.
+    fn wake_init(&mut self, j: &mut Journal) -> Result<bool>;
+    /// Starts what release stopped, as `cycle` journaled it.
+    fn start_services(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<()>;
+}
+
+/// The real init and services.
+pub struct Init;
+
+impl Resume for Init {
+    fn wake_init(&mut self, j: &mut Journal) -> Result<bool> {
+        resume::wake_init(j, Path::new(NEWROOT))
     }
+
+    fn start_services(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<()> {
+        resume::start_services(j, cycle)
+    }
+}
+
+/// The steps of return, for `status` and fault injection.
+pub const STEPS: [&str; 8] = [
+    "finish-job",
+    "mount-root",
+    "move-back",
+    "pivot",
+    "mounts",
+    "resume-init",
+    "services",
+    "umount-tmpfs",
+];
+
+/// Reads the latest lift's record, or refuses when there is nothing to
+/// return from. `Ok(None)`: already returned.
+pub fn pending() -> Result<Option<(Vec<journal::Entry>, Record)>> {
     let Some(entries) = journal::read()? else {
         return Err(Error::Refused(format!(
             "nothing to return: no journal at {}",
@@ -32,168 +77,150 @@ pub fn command() -> Result<()> {
         ));
     }
     let stage = journal::current_stage(&entries);
-    let lifted = is_lifted(&mounts_now()?);
-    if stage == Stage::Returned && !lifted {
-        return crate::output::text("returned: nothing to do, the system is on its own root\n");
+    if stage == Stage::Returned && !is_lifted(&Kernel.mounts()?) {
+        return Ok(None);
     }
     let rec = record::read(cycle)?;
-    let mut j = Journal::open()?;
-    return_system(&mut j, &rec)?;
-    crate::output::text(&format!(
-        "returned: / is {} again ({})\n",
-        rec.root.source, rec.root.fstype
-    ))
+    Ok(Some((entries, rec)))
 }
 
 /// Puts the recorded root back and removes the tmpfs. Each step checks
 /// whether it is still needed, so a partial enter or return is finished.
-pub fn return_system(j: &mut Journal, rec: &Record) -> Result<()> {
+pub fn return_system(j: &mut Journal, rec: &Record, before_remount: BeforeRemount) -> Result<()> {
     j.log(
         &Stage::Returning,
-        "return.begin",
-        &format!("pid={}", std::process::id()),
+        Event::ReturnBegin,
+        Detail::new().with("pid", std::process::id()),
     )?;
-    match steps(j, rec) {
-        Ok(()) => j.log(&Stage::Returned, "return.done", ""),
+    match steps(&mut Kernel, &mut Init, j, rec, before_remount) {
+        Ok(()) => j.log(&Stage::Returned, Event::ReturnDone, Detail::new()),
         Err((step, e)) => {
             j.log(
                 &Stage::Failed(format!("return-{step}")),
-                "return.failed",
-                &format!("why={}", escape(&e.to_string())),
+                Event::ReturnFailed,
+                Detail::new().with("step", step).with("why", &e),
             )?;
             Err(e)
         }
     }
 }
 
-fn steps(j: &mut Journal, rec: &Record) -> Result<(), (&'static str, Error)> {
-    let log = |j: &mut Journal, name: &'static str| {
-        j.log(&Stage::Returning, "return.step", &format!("step={name}"))
-            .map_err(|e| (name, e))
-    };
-    let mounts = mounts_now().map_err(|e| ("mountinfo", e))?;
+type StepResult = Result<(), (&'static str, Error)>;
 
-    if is_lifted(&mounts) {
-        // The old root may have been unmounted by release: mount the
-        // device again with the options it had.
-        if mountinfo::at(&mounts, OLDROOT).is_none() {
-            // A shrink whose worker died half-way is made consistent first.
-            crate::job::offline::finish_interrupted(j).map_err(|e| ("finish-job", e))?;
-            remount_root(rec).map_err(|e| ("mount-root", e))?;
-            log(j, "mount-root")?;
+fn steps(
+    ops: &mut dyn Ops,
+    init: &mut dyn Resume,
+    j: &mut Journal,
+    rec: &Record,
+    before: BeforeRemount,
+) -> StepResult {
+    let at = |step: &'static str| move |e: Error| (step, e);
+    let log = |j: &mut Journal, step: &'static str| {
+        j.log(
+            &Stage::Returning,
+            Event::ReturnStep,
+            Detail::new().with("step", step),
+        )
+        .and_then(|()| checkpoint("return", step))
+        .map_err(at(step))
+    };
+    let table = ops.mounts().map_err(at("mountinfo"))?;
+
+    if is_lifted(&table) {
+        if mountinfo::at(&table, OLDROOT).is_none() {
+            // The job layer's word first: a filesystem whose repair failed
+            // is never mounted again.
+            before(j).map_err(at(STEPS[0]))?;
+            log(j, STEPS[0])?;
+            remount_root(ops, rec).map_err(at(STEPS[1]))?;
+            log(j, STEPS[1])?;
         }
         // The tmpfs's own mount point lives in the old /run, so proc, sys,
         // dev and run go back under the old root before the pivot.
-        let mounts = mounts_now().map_err(|e| ("mountinfo", e))?;
+        let table = ops.mounts().map_err(at(STEPS[2]))?;
         for api in MOVED {
             let under_old = format!("{OLDROOT}{api}");
-            if mountinfo::at(&mounts, api).is_some() && mountinfo::at(&mounts, &under_old).is_none()
-            {
-                mount::move_mount(Path::new(api), Path::new(&under_old))
-                    .map_err(|e| ("move-back", e))?;
+            if mountinfo::at(&table, api).is_some() && mountinfo::at(&table, &under_old).is_none() {
+                ops.move_mount(api, &under_old).map_err(at(STEPS[2]))?;
             }
         }
-        log(j, "move-back")?;
+        log(j, STEPS[2])?;
 
         let put_old = format!("{OLDROOT}{NEWROOT}");
-        mount::pivot_root(Path::new(OLDROOT), Path::new(&put_old)).map_err(|e| ("pivot", e))?;
-        mount::chdir(Path::new("/")).map_err(|e| ("pivot", e))?;
-        log(j, "pivot")?;
+        ops.pivot_root(OLDROOT, &put_old).map_err(at(STEPS[3]))?;
+        log(j, STEPS[3])?;
     }
 
-    // After a release: the other filesystems of the old root, then PID 1
-    // out of the stub, then (systemd) the services that were stopped.
-    resume::remount_submounts(j, rec).map_err(|e| ("submounts", e))?;
-    let after = handoff_facts();
-    let woke = resume::wake_init(j, Path::new(NEWROOT)).map_err(|e| ("resume-init", e))?;
-    if woke && after.systemd {
-        resume::start_services(j).map_err(|e| ("services", e))?;
+    // The mounts below the root, then their propagation, all before init
+    // resumes: no service may start on a half-restored table.
+    let cycle = j.cycle().map_err(at(STEPS[4]))?;
+    let done = Released::from_cycle(&cycle);
+    mounts::restore(ops, j, rec, &done).map_err(at(STEPS[4]))?;
+    log(j, STEPS[4])?;
+
+    if init.wake_init(j).map_err(at(STEPS[5]))? {
+        log(j, STEPS[5])?;
     }
-    // Units restarted into the tmpfs (before the confirm, or by release)
-    // go back onto the real root, whether or not PID 1 was handed off.
-    if !after.restarted.is_empty() {
-        resume::restart_units(j, &after.restarted).map_err(|e| ("services", e))?;
-    }
+    init.start_services(j, &cycle).map_err(at(STEPS[6]))?;
+    log(j, STEPS[6])?;
 
     // The tmpfs, now back at NEWROOT (or still there when enter failed
     // before its pivot). This process may run from it: then a plain umount
     // is EBUSY and it is detached, freed when the last user exits.
-    let mounts = mounts_now().map_err(|e| ("mountinfo", e))?;
-    if mountinfo::at(&mounts, NEWROOT).is_some_and(|m| m.source == TMPFS_SOURCE) {
-        match mount::umount(Path::new(NEWROOT), UnmountFlags::empty()) {
+    let table = ops.mounts().map_err(at(STEPS[7]))?;
+    if mountinfo::at(&table, NEWROOT).is_some_and(|m| m.source == TMPFS_SOURCE) {
+        match ops.umount(NEWROOT, UnmountFlags::empty()) {
             Ok(()) => {}
             Err(Error::Sys {
                 errno: Errno::BUSY, ..
-            }) => {
-                mount::umount(Path::new(NEWROOT), UnmountFlags::DETACH)
-                    .map_err(|e| ("umount-tmpfs", e))?;
-            }
-            Err(e) => return Err(("umount-tmpfs", e)),
+            }) => ops
+                .umount(NEWROOT, UnmountFlags::DETACH)
+                .map_err(at(STEPS[7]))?,
+            Err(e) => return Err((STEPS[7], e)),
         }
-        log(j, "umount-tmpfs")?;
+        log(j, STEPS[7])?;
     }
-    match std::fs::remove_dir(NEWROOT) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(("rmdir-tmpfs", Error::io("rmdir", NEWROOT, &e))),
+    for dir in [mounts::PARK, NEWROOT] {
+        let _ = std::fs::remove_dir_all(dir).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => std::fs::remove_dir(dir),
+        });
     }
 
-    // Shared propagation as recorded (make-rprivate removed it); peer
-    // group numbers are new, the propagation type is the old one.
-    let mounts = mounts_now().map_err(|e| ("mountinfo", e))?;
-    for path in &rec.shared {
-        if mountinfo::at(&mounts, path).is_some_and(|m| m.shared.is_none()) {
-            mount::make_shared(Path::new(path)).map_err(|e| ("propagation", e))?;
-        }
+    // What a returned system must equal: the table before enter.
+    let table = ops.mounts().map_err(at("verify"))?;
+    for line in mounts::differences(rec, &table) {
+        j.log(
+            &Stage::Returning,
+            Event::ReturnMountsDiffer,
+            Detail::new().with("mount", line),
+        )
+        .map_err(at("verify"))?;
     }
-    log(j, "propagation")?;
     Ok(())
 }
 
 /// Mounts the recorded root device at /oldroot with its recorded options,
 /// but not while something holds it exclusively: e2fsck and resize2fs open
 /// it with O_EXCL, and after a killed worker they may still be running.
-fn remount_root(rec: &Record) -> Result<()> {
-    let (flags, _) = mount::split_options(&rec.root.options);
-    let (sflags, data) = mount::split_options(&rec.root.super_options);
-    let source = record::root_device_node(rec)?;
-    match rustix::fs::openat(
-        rustix::fs::CWD,
-        source.as_str(),
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::EXCL | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) {
-        Ok(fd) => drop(fd),
-        Err(Errno::BUSY) => {
+fn remount_root(ops: &mut dyn Ops, rec: &Record) -> Result<()> {
+    let (flags, _) = crate::mount::split_options(&rec.root.options);
+    let (sflags, data) = crate::mount::split_options(&rec.root.super_options);
+    let source = ops.root_node(&rec.root)?;
+    match ops.exclusive(&source) {
+        Ok(()) => {}
+        Err(Error::Sys {
+            errno: Errno::BUSY, ..
+        }) => {
             return Err(Error::Refused(format!(
                 "{source} is still in use (a job's e2fsck, resize2fs or lvm may still run): \
                  wait for it to end and run 'rootlift return' again"
             )));
         }
-        Err(e) => return Err(Error::sys("open(O_EXCL)", &source, e)),
+        Err(e) => return Err(e),
     }
-    mount::mount_fs(
-        &source,
-        Path::new(OLDROOT),
-        &rec.root.fstype,
-        flags | sflags,
-        &data,
-    )
+    ops.mount_fs(&source, OLDROOT, &rec.root.fstype, flags | sflags, &data)
 }
 
-/// What release did to PID 1 and the services, from the journal.
-struct Handoff {
-    systemd: bool,
-    restarted: Vec<String>,
-}
-
-fn handoff_facts() -> Handoff {
-    let entries = journal::read().ok().flatten().unwrap_or_default();
-    let cycle = journal::current_cycle(&entries);
-    Handoff {
-        systemd: cycle
-            .iter()
-            .any(|e| e.event == "release.handoff" && e.get("init").as_deref() == Some("systemd")),
-        restarted: units::restarted_in(cycle),
-    }
-}
+#[cfg(test)]
+mod tests;

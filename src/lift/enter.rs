@@ -1,6 +1,7 @@
-//! `rootlift enter`: SPEC.md "Steps", enter 1-7, as one linear function.
-//! Each step is journaled; a failure after the first change runs `return`,
-//! which inspects the real mount state and undoes exactly what was done.
+//! `rootlift enter`: enter 1-7 of the design (docs/design.md), as the list
+//! [`STEPS`] that both this sequence and `plan` read. Each step is
+//! journaled; a failure after the first change runs `return`, which
+//! inspects the real mount state and undoes exactly what was done.
 
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -10,14 +11,13 @@ use rustix::fs::{CWD, Mode, OFlags, ResolveFlags, mkdirat, openat, openat2, syml
 use rustix::io::Errno;
 use rustix::mount::MountFlags;
 
-use super::{
-    MOVED, NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, injected_fault, kits, record,
-};
+use super::classify::{self, Live};
+use super::ops::{Kernel, Ops, Propagation};
+use super::record::{self, Record};
+use super::{NEWROOT, OLDROOT, SELF_IN_TMPFS, TMPFS_SOURCE, back, checkpoint, kits};
 use crate::bring::{self, Closure};
 use crate::error::{Error, Result};
-use crate::job::spec::JobSpec;
-use crate::journal::{self, Journal, Stage, escape};
-use crate::mount;
+use crate::journal::{self, Detail, Event, Journal, Stage};
 use crate::proc::{meminfo, mountinfo};
 
 pub struct EnterOptions {
@@ -27,8 +27,111 @@ pub struct EnterOptions {
     pub bring: Vec<PathBuf>,
     /// Plain files to bring as they are (configuration: /etc/lvm/lvm.conf).
     pub files: Vec<PathBuf>,
-    /// The job the worker runs after `entered`, journaled as `job.spec`.
-    pub job: Option<JobSpec>,
+    /// Lines journaled right after `enter.begin` (a job's `job.spec`).
+    pub extra: Vec<(Event, Detail)>,
+}
+
+/// One step of enter, in the order [`STEPS`] lists them: what `enter`
+/// runs and what `plan` shows are this one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Check,
+    Record,
+    Rprivate,
+    Tmpfs,
+    Bring,
+    Layout,
+    CopySelf,
+    Pivot,
+    /// MS_MOVE of one API filesystem from under /oldroot into the tmpfs.
+    Move(&'static str),
+    Reexec,
+    Entered,
+}
+
+/// enter, step by step.
+pub const STEPS: [Step; 14] = [
+    Step::Check,
+    Step::Record,
+    Step::Rprivate,
+    Step::Tmpfs,
+    Step::Bring,
+    Step::Layout,
+    Step::CopySelf,
+    Step::Pivot,
+    Step::Move("/proc"),
+    Step::Move("/sys"),
+    Step::Move("/dev"),
+    Step::Move("/run"),
+    Step::Reexec,
+    Step::Entered,
+];
+
+/// The numbers `plan` fills into the step descriptions.
+pub struct Numbers {
+    pub tmpfs: u64,
+    pub self_size: u64,
+    pub mounts: usize,
+    pub parked: usize,
+    pub dependent: usize,
+}
+
+impl Step {
+    /// The name journaled as `enter.step step=NAME` (and used by fault
+    /// injection).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Check => "check",
+            Step::Record => "record",
+            Step::Rprivate => "rprivate",
+            Step::Tmpfs => "tmpfs",
+            Step::Bring => "bring",
+            Step::Layout => "layout",
+            Step::CopySelf => "copy-self",
+            Step::Pivot => "pivot",
+            Step::Move("/proc") => "move-proc",
+            Step::Move("/sys") => "move-sys",
+            Step::Move("/dev") => "move-dev",
+            Step::Move(_) => "move-run",
+            Step::Reexec => "reexec",
+            Step::Entered => "entered",
+        }
+    }
+
+    /// What the step does, as `plan` prints it.
+    pub fn describe(self, n: &Numbers) -> String {
+        use crate::sysfs::block::human_bytes;
+        match self {
+            Step::Check => {
+                "check: root, PID 1's mount namespace, no lift in progress, root not the initramfs, RAM"
+                    .into()
+            }
+            Step::Record => format!(
+                "record the root and {} other mounts ({} to park, {} to unmount and re-create) with their propagation in {}",
+                n.mounts,
+                n.parked,
+                n.dependent,
+                journal::PATH
+            ),
+            Step::Rprivate => {
+                "make / rprivate (pivot_root fails with EINVAL under shared propagation)".into()
+            }
+            Step::Tmpfs => format!(
+                "mount a tmpfs of {} at {NEWROOT} (parent 0700, root 0755)",
+                human_bytes(n.tmpfs)
+            ),
+            Step::Bring => "copy in what the job brings, with its library closure".into(),
+            Step::Layout => "make the tmpfs's directories and merged-/usr links".into(),
+            Step::CopySelf => format!(
+                "copy rootlift ({}) to {SELF_IN_TMPFS}",
+                human_bytes(n.self_size)
+            ),
+            Step::Pivot => format!("pivot_root into the tmpfs, old root at {OLDROOT}"),
+            Step::Move(api) => format!("move {api} into the new root"),
+            Step::Reexec => "re-exec rootlift from the tmpfs copy".into(),
+            Step::Entered => "journal 'entered'".into(),
+        }
+    }
 }
 
 /// What the tmpfs needs beyond the files copied in: headroom for the
@@ -136,32 +239,32 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
     let size = opts
         .size
         .unwrap_or_else(|| default_size(self_size.saturating_add(kit.total_bytes())));
+    // enter 1: every refusal before anything is written.
     let mounts = preflight(size)?;
 
     let mut j = Journal::open()?;
     j.log(
         &Stage::Idle,
-        "enter.begin",
-        &format!("pid={} size={size}", std::process::id()),
+        Event::EnterBegin,
+        Detail::new()
+            .with("pid", std::process::id())
+            .with("size", size),
     )?;
-    if let Some(spec) = &opts.job {
-        j.log(&Stage::Idle, "job.spec", &spec.encode())?;
+    for (event, detail) in &opts.extra {
+        j.log(&Stage::Idle, *event, detail.clone())?;
     }
-    let rec = record::write(&mut j, &mounts)?;
+    // enter 2: the record return needs, before anything changes.
+    let rec = survey(&mounts)?;
+    record::write(&mut j, &rec)?;
 
-    let moved: Vec<&str> = MOVED
-        .iter()
-        .copied()
-        .filter(|p| mountinfo::at(&mounts, p).is_some())
-        .collect();
-    if let Err((step, e)) = steps(&mut j, size, &kit, &moved) {
+    if let Err((step, e)) = steps(&mut Kernel, &mut j, size, &kit, &mounts) {
         j.log(
-            &Stage::Failed(step.to_owned()),
-            "enter.failed",
-            &format!("why={}", escape(&e.to_string())),
+            &Stage::Failed(step.name().to_owned()),
+            Event::EnterFailed,
+            Detail::new().with("step", step.name()).with("why", &e),
         )?;
         // Any failure leads back to the original root, never a half-state.
-        back::return_system(&mut j, &rec)?;
+        back::return_system(&mut j, &rec, &mut |_| Ok(()))?;
         return Err(e);
     }
 
@@ -169,15 +272,29 @@ pub fn enter(opts: &EnterOptions) -> Result<()> {
     // old root; the new image journals `entered`.
     let err = exec_self_in_tmpfs();
     j.log(
-        &Stage::Failed("reexec".into()),
-        "enter.failed",
-        &format!("why={}", escape(&err.to_string())),
+        &Stage::Failed(Step::Reexec.name().into()),
+        Event::EnterFailed,
+        Detail::new()
+            .with("step", Step::Reexec.name())
+            .with("why", &err),
     )?;
-    back::return_system(&mut j, &rec)?;
+    back::return_system(&mut j, &rec, &mut |_| Ok(()))?;
     Err(err)
 }
 
-/// enter 2-5, each step journaled; an error names the step it came from.
+/// The record of this system as it is now: the root, every other mount
+/// with its class, and the swap areas.
+pub fn survey(mounts: &[mountinfo::Mount]) -> Result<Record> {
+    let root = record::root_of(mounts)?;
+    let facts = Live { prefix: "" };
+    let swaps = std::fs::read_to_string("/proc/swaps").unwrap_or_default();
+    Ok(Record {
+        mounts: classify::records(mounts, &root, &facts),
+        swaps: classify::swaps(&swaps, (root.major, root.minor), &facts),
+        root,
+    })
+}
+
 /// What `--bring` asks for, resolved before anything changes: a program
 /// that is missing or not ELF is a refusal, not a half-made tmpfs.
 pub fn kit(opts: &EnterOptions) -> Result<Closure> {
@@ -196,96 +313,93 @@ pub fn kit(opts: &EnterOptions) -> Result<Closure> {
     Ok(kit)
 }
 
+/// enter 2-5 as [`STEPS`] lists them, each journaled; an error names the
+/// step it came from.
 fn steps(
+    ops: &mut dyn Ops,
     j: &mut Journal,
     size: u64,
     kit: &Closure,
-    moved: &[&str],
-) -> Result<(), (&'static str, Error)> {
+    mounts: &[mountinfo::Mount],
+) -> Result<(), (Step, Error)> {
     let newroot = Path::new(NEWROOT);
-    let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| {
-        f().and_then(|()| injected_fault(name))
-            .and_then(|()| j.log(&Stage::Idle, "enter.step", &format!("step={name}")))
-            .map_err(|e| (name, e))
-    };
-
-    // pivot_root(2): EINVAL if the parent mount of the new or the current
-    // root is shared, so propagation (recorded above) goes first.
-    step("rprivate", &mut || mount::make_rprivate(Path::new("/")))?;
-
-    // The tmpfs's own root is 0755: after the pivot it is `/` for every
-    // process. Its parent /run/rootlift (checked 0700 when the journal was
-    // opened) keeps others out until then.
-    step("tmpfs", &mut || {
-        match mkdirat(CWD, newroot, Mode::from_raw_mode(0o755)) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(Error::sys("mkdir", NEWROOT, e)),
-        }
-        let data = format!("mode=0755,size={size}");
-        mount::mount_fs(
-            TMPFS_SOURCE,
-            newroot,
-            "tmpfs",
-            MountFlags::NOSUID | MountFlags::NODEV,
-            &data,
-        )
-    })?;
-
     let mut dir: Option<OwnedFd> = None;
-    // Brought programs keep their host paths (and the host's merged-/usr
-    // links), so their loader and libraries resolve as on the host.
-    step("bring", &mut || bring::install(newroot, kit).map(drop))?;
-
-    step("layout", &mut || {
-        let fd = openat(
-            CWD,
-            newroot,
-            OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::sys("open", NEWROOT, e))?;
-        for d in LAYOUT {
-            match mkdirat(&fd, d, Mode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err(Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e)),
-            }
-        }
-        for (link, target) in USR_LINKS {
-            match symlinkat(target, &fd, link) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err(Error::sys("symlink", format_args!("{NEWROOT}/{link}"), e)),
-            }
-        }
-        adapt_configs(&fd)?;
-        dir = Some(fd);
-        Ok(())
-    })?;
-
-    step("copy-self", &mut || match &dir {
-        Some(fd) => copy_self(fd),
-        None => Err(Error::Failed("the tmpfs directory is not open".into())),
-    })?;
-
-    step("pivot", &mut || {
-        let put_old = format!("{NEWROOT}{OLDROOT}");
-        mount::pivot_root(newroot, Path::new(&put_old))?;
-        // pivot_root(2) does not change the caller's cwd.
-        mount::chdir(Path::new("/"))
-    })?;
-
-    for &api in moved {
-        let name: &'static str = match api {
-            "/proc" => "move-proc",
-            "/sys" => "move-sys",
-            "/dev" => "move-dev",
-            _ => "move-run",
+    for step in STEPS {
+        let done = match step {
+            // Done before the journal opened; re-exec and `entered` after.
+            Step::Check | Step::Record | Step::Reexec | Step::Entered => continue,
+            // pivot_root(2): EINVAL if the parent mount of the new or the
+            // current root is shared, so propagation (recorded) goes first.
+            Step::Rprivate => ops.propagation("/", Propagation::Private, true),
+            // The tmpfs's own root is 0755: after the pivot it is `/` for
+            // every process. Its parent /run/rootlift (checked 0700 when the
+            // journal was opened) keeps others out until then.
+            Step::Tmpfs => make_dir(newroot).and_then(|()| {
+                ops.mount_fs(
+                    TMPFS_SOURCE,
+                    NEWROOT,
+                    "tmpfs",
+                    MountFlags::NOSUID | MountFlags::NODEV,
+                    &format!("mode=0755,size={size}"),
+                )
+            }),
+            // Brought programs keep their host paths (and the host's
+            // merged-/usr links), so their loader and libraries resolve as
+            // on the host.
+            Step::Bring => bring::install(newroot, kit).map(drop),
+            Step::Layout => layout().map(|fd| dir = Some(fd)),
+            Step::CopySelf => match &dir {
+                Some(fd) => copy_self(fd),
+                None => Err(Error::Failed("the tmpfs directory is not open".into())),
+            },
+            Step::Pivot => ops.pivot_root(NEWROOT, &format!("{NEWROOT}{OLDROOT}")),
+            Step::Move(api) if mountinfo::at(mounts, api).is_none() => continue,
+            Step::Move(api) => ops.move_mount(&format!("{OLDROOT}{api}"), api),
         };
-        step(name, &mut || {
-            let from = format!("{OLDROOT}{api}");
-            mount::move_mount(Path::new(&from), Path::new(api))
-        })?;
+        done.and_then(|()| checkpoint("enter", step.name()))
+            .and_then(|()| {
+                j.log(
+                    &Stage::Idle,
+                    Event::EnterStep,
+                    Detail::new().with("step", step.name()),
+                )
+            })
+            .map_err(|e| (step, e))?;
     }
     Ok(())
+}
+
+fn make_dir(path: &Path) -> Result<()> {
+    match mkdirat(CWD, path, Mode::from_raw_mode(0o755)) {
+        Ok(()) | Err(Errno::EXIST) => Ok(()),
+        Err(e) => Err(Error::sys("mkdir", path.display(), e)),
+    }
+}
+
+/// The tmpfs's directories and merged-/usr links, made after the brought
+/// files (an existing directory is fine); the adapted configurations.
+fn layout() -> Result<OwnedFd> {
+    let fd = openat(
+        CWD,
+        NEWROOT,
+        OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::sys("open", NEWROOT, e))?;
+    for d in LAYOUT {
+        match mkdirat(&fd, d, Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e)),
+        }
+    }
+    for (link, target) in USR_LINKS {
+        match symlinkat(target, &fd, link) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("symlink", format_args!("{NEWROOT}/{link}"), e)),
+        }
+    }
+    adapt_configs(&fd)?;
+    Ok(fd)
 }
 
 /// Rewrites the kit's copies of nsswitch.conf and the PAM configuration
@@ -355,8 +469,9 @@ fn copy_self(tmpfs: &OwnedFd) -> Result<()> {
 fn exec_self_in_tmpfs() -> Error {
     use std::os::unix::process::CommandExt;
     let err = std::process::Command::new(SELF_IN_TMPFS)
-        .arg(crate::cli::INTERNAL_ENTERED)
+        .arg(super::INTERNAL_ENTERED)
         .env_clear()
+        .envs(super::test_env())
         .env("PATH", "/bin:/usr/bin:/sbin:/usr/sbin")
         .exec();
     Error::io("execve", SELF_IN_TMPFS, &err)
@@ -382,18 +497,15 @@ pub fn entered() -> Result<()> {
     let mut j = Journal::open()?;
     j.log(
         &Stage::Entered,
-        "enter.done",
-        &format!("oldroot={OLDROOT} self={SELF_IN_TMPFS} tmpfs_used={used}"),
+        Event::EnterDone,
+        Detail::new()
+            .with("oldroot", OLDROOT)
+            .with("self", SELF_IN_TMPFS)
+            .with("tmpfs_used", used),
     )?;
     crate::output::text(&format!(
         "entered: / is rootlift's tmpfs, the old root is at {OLDROOT}\n\
          journal: {}\nto go back: {SELF_IN_TMPFS} return\n",
         journal::PATH
-    ))?;
-    // A job's foreground: start the worker and follow it.
-    let entries = journal::read()?.unwrap_or_default();
-    match JobSpec::of_cycle(journal::current_cycle(&entries))? {
-        Some(spec) => crate::job::worker::spawn_and_follow(&spec),
-        None => Ok(()),
-    }
+    ))
 }

@@ -1,5 +1,5 @@
 //! What a lift brings besides rootlift, chosen from the running system
-//! (SPEC.md enter 4; notes/pid1-handoff.md):
+//! (enter 4 of docs/design.md; docs/pid1.md):
 //!
 //! - the systemd kit: `systemctl`, so release can restart the units whose
 //!   programs were brought and stop dbus and logind before the handoff;
@@ -68,6 +68,16 @@ const SSH_FILES: [&str; 15] = [
 /// Directories copied whole (regular files only, a few levels deep).
 const SSH_DIRS: [&str; 3] = ["/etc/ssh", "/etc/pam.d", "/etc/security"];
 
+/// What a lift brings on this host besides what the job asks for: the
+/// sshd kit when `with_sshd`, and systemctl when systemd is PID 1.
+pub fn for_host(with_sshd: bool) -> Result<Kit> {
+    let mut kit = if with_sshd { sshd()? } else { Kit::default() };
+    if crate::proc::init::detect(Path::new("/")) == crate::proc::init::Init::Systemd {
+        kit.extend(systemd());
+    }
+    Ok(kit)
+}
+
 /// `systemctl`, when this host has one.
 pub fn systemd() -> Kit {
     Kit {
@@ -94,7 +104,16 @@ pub fn sshd_runs() -> bool {
 /// The sshd kit of this host.
 pub fn sshd() -> Result<Kit> {
     let mut kit = Kit::default();
-    kit.programs.push(bring::find_program(Path::new("sshd"))?);
+    let sshd = bring::find_program(Path::new("sshd"))?;
+    // The programs the installed OpenSSH execs itself: sshd-session and
+    // sshd-auth (9.8 and later), the sk and pkcs11 helpers, and those its
+    // configuration names (Subsystem sftp).
+    let text = std::fs::read_to_string("/etc/ssh/sshd_config").unwrap_or_default();
+    kit.programs.extend(openssh_helpers(
+        &std::fs::read(&sshd).unwrap_or_default(),
+        &text,
+    ));
+    kit.programs.push(sshd);
     if let Some(shell) = root_shell() {
         kit.programs.push(shell);
     }
@@ -131,6 +150,43 @@ pub fn sshd() -> Result<Kit> {
         kit.files.extend(regular_files(Path::new(d), 3));
     }
     Ok(kit)
+}
+
+/// The helper programs an OpenSSH sshd runs, that exist on this host: the
+/// absolute paths under an `openssh` libexec directory compiled into the
+/// binary `sshd` (NUL-terminated strings), and the programs of its
+/// configuration's `Subsystem` lines.
+pub fn openssh_helpers(sshd: &[u8], config: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut add = |p: PathBuf| {
+        if p.is_file() && !found.contains(&p) {
+            found.push(p);
+        }
+    };
+    for s in sshd.split(|&b| b == 0) {
+        let Ok(s) = std::str::from_utf8(s) else {
+            continue;
+        };
+        if let Some(i) = s.find("/usr/lib") {
+            let path = &s[i..];
+            let dir_ok = path.starts_with("/usr/lib/openssh/")
+                || path.starts_with("/usr/libexec/openssh/")
+                || path.starts_with("/usr/libexec/ssh");
+            if dir_ok && path.bytes().all(|b| b.is_ascii_graphic()) {
+                add(PathBuf::from(path));
+            }
+        }
+    }
+    for line in config.lines() {
+        let mut w = line.split_whitespace();
+        if w.next()
+            .is_some_and(|k| k.eq_ignore_ascii_case("subsystem"))
+            && let Some(program) = w.nth(1).filter(|p| p.starts_with('/'))
+        {
+            add(PathBuf::from(program));
+        }
+    }
+    found
 }
 
 /// root's login shell from /etc/passwd, when it exists.
@@ -325,7 +381,26 @@ mod tests {
         assert!(has("etc/ssh/sshd_config"), "{kit:?}");
         assert!(has("etc/ssh/ssh_host_ed25519_key"), "{kit:?}");
         assert!(has("etc/pam.d/sshd"), "{kit:?}");
+        // A helper compiled into Debian's sshd (OpenSSH 9.2 and later).
+        assert!(has("lib/openssh/ssh-sk-helper"), "{kit:?}");
         assert!(has("etc/shadow"), "{kit:?}");
+    }
+
+    #[test]
+    fn openssh_helpers_are_found_in_the_binary_and_its_config() {
+        let me = std::env::current_exe().unwrap();
+        let fake_sshd = format!(
+            "junk\0/usr/lib/openssh/sshd-session\0%s /usr/lib/openssh/not-here\0{}\0",
+            "x"
+        );
+        // Files that exist only: none of these paths exist on a test host
+        // but the current test binary, named through a Subsystem line.
+        let config = format!(
+            "Port 22\nSubsystem sftp {}\n# Subsystem x /bin/sh\nsubsystem  other relative\n",
+            me.display()
+        );
+        let found = openssh_helpers(fake_sshd.as_bytes(), &config);
+        assert_eq!(found, std::slice::from_ref(&me), "{found:?}");
     }
 
     #[test]

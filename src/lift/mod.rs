@@ -1,18 +1,29 @@
-//! The lift (SPEC.md, "Steps"): `enter` moves the running system onto a tmpfs
-//! that holds only rootlift and what the job brings, `return` moves it back.
-//! Both are linear sequences over mount(2) and pivot_root(2); what `return`
+//! The lift (docs/design.md): `enter` moves the running system onto a tmpfs
+//! that holds only rootlift and what the job brings, `release` frees the
+//! old root, `return` moves everything back. All are linear sequences over
+//! mount(2) and pivot_root(2) (through the seam in `ops`); what `return`
 //! needs is recorded in the journal by `enter`, so a new process — after a
 //! crash, from a new SSH session — can always find the way back.
+//!
+//! This layer knows nothing of jobs or the command line: they call it.
 
 pub mod back;
+pub mod classify;
+pub mod comeback;
 pub mod enter;
+pub mod fate;
 pub mod kits;
+pub mod mounts;
+pub mod ops;
 pub mod record;
 pub mod release;
 pub mod resume;
-pub mod status;
+pub mod sshd;
 pub mod stop;
 pub mod systemctl;
+pub mod sysv;
+#[cfg(test)]
+mod testkit;
 pub mod units;
 
 use std::path::Path;
@@ -28,6 +39,9 @@ pub const OLDROOT: &str = "/oldroot";
 /// rootlift's own copy inside the tmpfs (also reached as /bin/rootlift
 /// through the tmpfs's merged-/usr link).
 pub const SELF_IN_TMPFS: &str = "/usr/bin/rootlift";
+/// The hidden subcommand the tmpfs copy of rootlift is exec'd with at the
+/// end of `enter` (enter 6); not for users, so not in the help.
+pub const INTERNAL_ENTERED: &str = "internal-entered";
 /// The tmpfs's source name, so it can be told apart in mountinfo.
 pub const TMPFS_SOURCE: &str = "rootlift";
 /// The API filesystems that move with the system (their submounts, e.g.
@@ -53,48 +67,37 @@ pub fn is_lifted(mounts: &[Mount]) -> bool {
     mountinfo::at(mounts, "/").is_some_and(|m| m.fstype == "tmpfs" && m.source == TMPFS_SOURCE)
 }
 
-/// Fault injection for the root-tier tests: in debug builds only,
-/// `ROOTLIFT_TEST_FAIL_AT=<step>` makes that step fail after it ran, so the
-/// way back is tested from every point. Release builds never read it.
-pub fn injected_fault(step: &str) -> Result<()> {
-    if cfg!(debug_assertions) && std::env::var("ROOTLIFT_TEST_FAIL_AT").is_ok_and(|s| s == step) {
+/// Fault injection for the root-tier tests, after each journaled step of
+/// enter, release, a job and return (`SEQUENCE:STEP`, e.g. `enter:pivot`,
+/// `job:resize2fs`): in debug builds only, `ROOTLIFT_TEST_FAIL_AT=` makes
+/// that step fail after it ran, and `ROOTLIFT_TEST_KILL_AT=` SIGKILLs this
+/// process there, so the way back is tested from every point. Release
+/// builds never read them.
+pub fn checkpoint(sequence: &str, step: &str) -> Result<()> {
+    if !cfg!(debug_assertions) {
+        return Ok(());
+    }
+    let here = |v: String| v.split_once(':') == Some((sequence, step));
+    if std::env::var("ROOTLIFT_TEST_KILL_AT").is_ok_and(here) {
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
+    }
+    if std::env::var("ROOTLIFT_TEST_FAIL_AT").is_ok_and(here) {
         return Err(crate::error::Error::Failed(format!(
-            "{step}: failure injected by ROOTLIFT_TEST_FAIL_AT"
+            "{sequence}:{step}: failure injected by ROOTLIFT_TEST_FAIL_AT"
         )));
     }
     Ok(())
 }
 
-/// umount2(2) every mount under `dir` (itself included), deepest first and,
-/// among equals, the one stacked on top first; what a plain umount cannot
-/// free is detached (MNT_DETACH). Returns how many there were and which
-/// were detached: the O_EXCL proof that follows tells whether that was
-/// enough.
-pub fn unmount_under(dir: &str) -> Result<(usize, Vec<String>)> {
-    use rustix::io::Errno;
-    use rustix::mount::UnmountFlags;
-    let mounts = mounts_now()?;
-    let mut under: Vec<&Mount> = mounts
-        .iter()
-        .filter(|m| mountinfo::is_under(&m.mount_point, dir))
-        .collect();
-    under.reverse();
-    under.sort_by_key(|m| std::cmp::Reverse(m.mount_point.matches('/').count()));
-    let mut detached = Vec::new();
-    for m in &under {
-        let path = Path::new(&m.mount_point);
-        match crate::mount::umount(path, UnmountFlags::empty()) {
-            Ok(()) => {}
-            // Already gone with a parent that was detached.
-            Err(crate::error::Error::Sys {
-                errno: Errno::INVAL,
-                ..
-            }) => {}
-            Err(_) => {
-                crate::mount::umount(path, UnmountFlags::DETACH)?;
-                detached.push(m.mount_point.clone());
-            }
-        }
+/// The fault-injection variables to hand on to a process rootlift starts
+/// with a scrubbed environment (debug builds only; nothing otherwise).
+pub fn test_env() -> Vec<(String, String)> {
+    if !cfg!(debug_assertions) {
+        return Vec::new();
     }
-    Ok((under.len(), detached))
+    ["ROOTLIFT_TEST_FAIL_AT", "ROOTLIFT_TEST_KILL_AT"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+        .collect()
 }

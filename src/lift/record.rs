@@ -1,12 +1,16 @@
-//! What `enter` writes down before it changes anything, and `return` reads
-//! back: the root mount (source, type, options) and every mount's shared
-//! propagation, which the make-rprivate that pivot_root(2) needs destroys.
+//! What `enter` writes down before it changes anything, and `release` and
+//! `return` read back: the root mount, and every other mount with what
+//! re-creates it and its propagation (proc_pid_mountinfo(5) fields), and
+//! the swap areas (proc(5) /proc/swaps). The make-rprivate that
+//! pivot_root(2) needs destroys propagation, and release parks or unmounts
+//! the mounts below the root: the record is how both come back.
 
 use rustix::fs::{CWD, FileType, Mode};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
-use crate::journal::{Entry, Journal, Stage, escape};
+use crate::journal::{Detail, Entry, Event, Journal, Stage};
+use crate::loopdev::LoopSetup;
 use crate::proc::mountinfo::{self, Mount};
 
 /// The root filesystem as it was mounted before the lift.
@@ -18,166 +22,413 @@ pub struct RootRecord {
     pub minor: u32,
     pub options: String,
     pub super_options: String,
+    /// The root mount's root within its filesystem (`/` unless a btrfs
+    /// subvolume or a bind is the root).
+    pub fs_root: String,
+    pub prop: Prop,
+}
+
+/// A mount's propagation (mountinfo's optional fields).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prop {
+    /// `shared:N`: its peer group.
+    pub shared: Option<u32>,
+    /// `master:N`: the peer group it receives from.
+    pub master: Option<u32>,
+    pub unbindable: bool,
+}
+
+impl Prop {
+    pub fn of(m: &Mount) -> Prop {
+        Prop {
+            shared: m.shared,
+            master: m.master,
+            unbindable: m.unbindable,
+        }
+    }
+
+    /// The propagation type as people name it: `shared`, `slave`,
+    /// `shared+slave`, `unbindable` or `private`.
+    pub fn kind(&self) -> &'static str {
+        match (
+            self.shared.is_some(),
+            self.master.is_some(),
+            self.unbindable,
+        ) {
+            (true, true, _) => "shared+slave",
+            (true, false, _) => "shared",
+            (false, true, _) => "slave",
+            (false, false, true) => "unbindable",
+            (false, false, false) => "private",
+        }
+    }
+
+    fn encode(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(n) = self.shared {
+            parts.push(format!("shared:{n}"));
+        }
+        if let Some(n) = self.master {
+            parts.push(format!("master:{n}"));
+        }
+        if self.unbindable {
+            parts.push("unbindable".into());
+        }
+        if parts.is_empty() {
+            return "private".into();
+        }
+        parts.join(",")
+    }
+
+    fn decode(s: &str) -> Option<Prop> {
+        let mut p = Prop::default();
+        if s == "private" {
+            return Some(p);
+        }
+        for part in s.split(',') {
+            match part.split_once(':') {
+                Some(("shared", n)) => p.shared = Some(n.parse().ok()?),
+                Some(("master", n)) => p.master = Some(n.parse().ok()?),
+                None if part == "unbindable" => p.unbindable = true,
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// What a lift does to a mount below the root (see `lift::classify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Class {
+    /// Below /proc, /sys, /dev or /run: moves with the system.
+    Api,
+    /// Its filesystem does not depend on the root's: parked whole (MS_MOVE
+    /// under /run/rootlift/park), never unmounted, moved back on return.
+    Independent,
+    /// A bind mount of `source`, a file or directory of the root
+    /// filesystem: unmounted at release, bound again on return.
+    Bind { source: String },
+    /// A filesystem on a loop device whose backing file is on the root:
+    /// unmounted and detached at release, attached and mounted again.
+    Loop(LoopSetup),
+    /// An overlay with a layer on the root: unmounted at release, mounted
+    /// again with the same options.
+    Overlay,
+    /// Something rootlift cannot put back exactly; a lift refuses unless
+    /// the operator agrees to lose it (`--drop-unrestorable`).
+    Unrestorable { why: String },
+}
+
+impl Class {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Class::Api => "api",
+            Class::Independent => "independent",
+            Class::Bind { .. } => "bind",
+            Class::Loop(_) => "loop",
+            Class::Overlay => "overlay",
+            Class::Unrestorable { .. } => "unrestorable",
+        }
+    }
+
+    /// Whether its filesystem depends on the root's (it must be gone for
+    /// the root device to be free).
+    pub fn is_dependent(&self) -> bool {
+        matches!(
+            self,
+            Class::Bind { .. } | Class::Loop(_) | Class::Overlay | Class::Unrestorable { .. }
+        )
+    }
+
+    /// What a lift does to such a mount, for `plan` and `status`.
+    pub fn fate(&self) -> String {
+        match self {
+            Class::Api => "moves with the system (proc, sys, dev, run)".into(),
+            Class::Independent => {
+                "parked under /run/rootlift/park at release, never unmounted; moved back on return"
+                    .into()
+            }
+            Class::Bind { source } => {
+                format!("unmounted at release; bound again from {source} on return")
+            }
+            Class::Loop(l) => format!(
+                "unmounted and {} detached at release; {} attached again (offset {}, size limit {}{}) and mounted on return",
+                l.device,
+                l.backing,
+                l.offset,
+                l.sizelimit,
+                if l.read_only { ", read-only" } else { "" }
+            ),
+            Class::Overlay => {
+                "unmounted at release; mounted again with the same options on return".into()
+            }
+            Class::Unrestorable { why } => format!(
+                "cannot be put back exactly ({why}): a job refuses unless --drop-unrestorable, which unmounts it for good"
+            ),
+        }
+    }
+
+    fn encode(&self, d: Detail) -> Detail {
+        let d = d.with("class", self.name());
+        match self {
+            Class::Bind { source } => d.with("src", source),
+            Class::Loop(l) => d
+                .with("loopdev", &l.device)
+                .with("backing", &l.backing)
+                .with("offset", l.offset)
+                .with("sizelimit", l.sizelimit)
+                .with("ro", u8::from(l.read_only))
+                .with("autoclear", u8::from(l.autoclear))
+                .with("partscan", u8::from(l.partscan))
+                .with("dio", u8::from(l.direct_io))
+                .with("bs", l.block_size),
+            Class::Unrestorable { why } => d.with("why", why),
+            Class::Api | Class::Independent | Class::Overlay => d,
+        }
+    }
+
+    fn decode(e: &Entry) -> Result<Class> {
+        let bad = |why: String| bad_record(e, why);
+        let f = |k: &str| e.get(k).ok_or_else(|| bad(format!("no {k}")));
+        let num = |k: &str| -> Result<u64> { f(k)?.parse().map_err(|_| bad(format!("bad {k}"))) };
+        let flag = |k: &str| -> Result<bool> { Ok(num(k)? != 0) };
+        Ok(match f("class")?.as_str() {
+            "api" => Class::Api,
+            "independent" => Class::Independent,
+            "bind" => Class::Bind { source: f("src")? },
+            "loop" => Class::Loop(LoopSetup {
+                device: f("loopdev")?,
+                backing: f("backing")?,
+                offset: num("offset")?,
+                sizelimit: num("sizelimit")?,
+                read_only: flag("ro")?,
+                autoclear: flag("autoclear")?,
+                partscan: flag("partscan")?,
+                direct_io: flag("dio")?,
+                block_size: u32::try_from(num("bs")?).map_err(|_| bad("bad bs".into()))?,
+            }),
+            "overlay" => Class::Overlay,
+            "unrestorable" => Class::Unrestorable { why: f("why")? },
+            other => return Err(bad(format!("unknown class {other}"))),
+        })
+    }
+}
+
+/// One mount other than the root, as it was at enter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountRecord {
+    pub id: u32,
+    pub parent: u32,
+    pub path: String,
+    pub source: String,
+    pub fstype: String,
+    pub options: String,
+    pub super_options: String,
+    pub fs_root: String,
+    pub prop: Prop,
+    pub class: Class,
+}
+
+impl MountRecord {
+    pub fn new(m: &Mount, class: Class) -> MountRecord {
+        MountRecord {
+            id: m.mount_id,
+            parent: m.parent_id,
+            path: m.mount_point.clone(),
+            source: m.source.clone(),
+            fstype: m.fstype.clone(),
+            options: m.mount_options.clone(),
+            super_options: m.super_options.clone(),
+            fs_root: m.root.clone(),
+            prop: Prop::of(m),
+            class,
+        }
+    }
+
+    /// The `record.mount` detail.
+    pub fn encode(&self) -> Detail {
+        let d = Detail::new()
+            .with("id", self.id)
+            .with("parent", self.parent)
+            .with("path", &self.path)
+            .with("source", &self.source)
+            .with("fstype", &self.fstype)
+            .with("options", &self.options)
+            .with("super", &self.super_options)
+            .with("fsroot", &self.fs_root)
+            .with("prop", self.prop.encode());
+        self.class.encode(d)
+    }
+
+    pub fn decode(e: &Entry) -> Result<MountRecord> {
+        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
+        let num = |k: &str| -> Result<u32> {
+            f(k)?.parse().map_err(|_| bad_record(e, format!("bad {k}")))
+        };
+        Ok(MountRecord {
+            id: num("id")?,
+            parent: num("parent")?,
+            path: f("path")?,
+            source: f("source")?,
+            fstype: f("fstype")?,
+            options: f("options")?,
+            super_options: f("super")?,
+            fs_root: f("fsroot")?,
+            prop: Prop::decode(&f("prop")?).ok_or_else(|| bad_record(e, "bad prop".into()))?,
+            class: Class::decode(e)?,
+        })
+    }
+}
+
+/// A swap area in use at enter (/proc/swaps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwapRecord {
+    pub path: String,
+    pub priority: i32,
+    /// A swap file on the root filesystem: swapped off at release, on again
+    /// on return. Others are left alone.
+    pub on_root: bool,
+}
+
+impl SwapRecord {
+    pub fn encode(&self) -> Detail {
+        Detail::new()
+            .with("path", &self.path)
+            .with("priority", self.priority)
+            .with("on_root", u8::from(self.on_root))
+    }
+
+    pub fn decode(e: &Entry) -> Result<SwapRecord> {
+        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
+        Ok(SwapRecord {
+            path: f("path")?,
+            priority: f("priority")?
+                .parse()
+                .map_err(|_| bad_record(e, "bad priority".into()))?,
+            on_root: f("on_root")? == "1",
+        })
+    }
 }
 
 /// Everything `return` needs, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub root: RootRecord,
-    /// Mount points that were shared (`shared:N`) before the lift.
-    pub shared: Vec<String>,
-    /// Mount points that were slaves (`master:N`): reported, since a
-    /// make-rprivate loses the master they received from.
-    pub slaves: Vec<String>,
-    /// The other filesystems of the old root (/boot, /home, ...), in mount
-    /// order: release unmounts them, return mounts them again.
-    pub submounts: Vec<SubMount>,
+    /// Every other mount, in mountinfo order (parents before children);
+    /// mounts first seen at release are appended there.
+    pub mounts: Vec<MountRecord>,
+    pub swaps: Vec<SwapRecord>,
 }
 
-/// A filesystem mounted below the root, outside the API filesystems that
-/// move with the lift.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubMount {
-    pub path: String,
-    pub source: String,
-    pub fstype: String,
-    pub options: String,
-    pub super_options: String,
-    /// Not `/` for a bind mount, which a plain mount cannot recreate.
-    pub fs_root: String,
-}
+impl Record {
+    /// The record of mount `id`.
+    pub fn mount(&self, id: u32) -> Option<&MountRecord> {
+        self.mounts.iter().find(|m| m.id == id)
+    }
 
-/// Whether `m` is one of the root's own submounts (not / itself, nothing
-/// under /proc, /sys, /dev or /run, which move with the system).
-fn is_submount(m: &Mount) -> bool {
-    m.mount_point != "/"
-        && !super::MOVED
+    /// The mounts no lift can put back exactly.
+    pub fn unrestorable(&self) -> impl Iterator<Item = &MountRecord> {
+        self.mounts
             .iter()
-            .any(|api| mountinfo::is_under(&m.mount_point, api))
+            .filter(|m| matches!(m.class, Class::Unrestorable { .. }))
+    }
 }
 
-/// Writes the record for `mounts` into the journal.
-pub fn write(j: &mut Journal, mounts: &[Mount]) -> Result<Record> {
+fn bad_record(e: &Entry, why: String) -> Error {
+    Error::invalid(
+        "journal",
+        crate::journal::PATH,
+        format!("{}: {why}", e.event),
+    )
+}
+
+/// The root mount of `mounts`, as recorded.
+pub fn root_of(mounts: &[Mount]) -> Result<RootRecord> {
     let root = mountinfo::at(mounts, "/")
         .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
-    let rec = Record {
-        root: RootRecord {
-            source: root.source.clone(),
-            fstype: root.fstype.clone(),
-            major: root.major,
-            minor: root.minor,
-            options: root.mount_options.clone(),
-            super_options: root.super_options.clone(),
-        },
-        shared: mounts
-            .iter()
-            .filter(|m| m.shared.is_some())
-            .map(|m| m.mount_point.clone())
-            .collect(),
-        slaves: mounts
-            .iter()
-            .filter(|m| m.master.is_some())
-            .map(|m| m.mount_point.clone())
-            .collect(),
-        submounts: mounts
-            .iter()
-            .filter(|m| is_submount(m))
-            .map(|m| SubMount {
-                path: m.mount_point.clone(),
-                source: m.source.clone(),
-                fstype: m.fstype.clone(),
-                options: m.mount_options.clone(),
-                super_options: m.super_options.clone(),
-                fs_root: m.root.clone(),
-            })
-            .collect(),
-    };
-    j.log(&Stage::Idle, "record.root", &root_detail(root))?;
-    for path in &rec.shared {
-        j.log(
-            &Stage::Idle,
-            "record.shared",
-            &format!("path={}", escape(path)),
-        )?;
-    }
-    for path in &rec.slaves {
-        j.log(
-            &Stage::Idle,
-            "record.slave",
-            &format!("path={}", escape(path)),
-        )?;
-    }
-    Ok(rec)
+    Ok(RootRecord {
+        source: root.source.clone(),
+        fstype: root.fstype.clone(),
+        major: root.major,
+        minor: root.minor,
+        options: root.mount_options.clone(),
+        super_options: root.super_options.clone(),
+        fs_root: root.root.clone(),
+        prop: Prop::of(root),
+    })
 }
 
-/// The `record.root` detail for the mount at /.
-pub fn root_detail(root: &Mount) -> String {
-    format!(
-        "source={} fstype={} dev={}:{} options={} super={}",
-        escape(&root.source),
-        escape(&root.fstype),
-        root.major,
-        root.minor,
-        escape(&root.mount_options),
-        escape(&root.super_options)
-    )
+impl RootRecord {
+    /// The `record.root` detail.
+    pub fn encode(&self) -> Detail {
+        Detail::new()
+            .with("source", &self.source)
+            .with("fstype", &self.fstype)
+            .with("dev", format_args!("{}:{}", self.major, self.minor))
+            .with("options", &self.options)
+            .with("super", &self.super_options)
+            .with("fsroot", &self.fs_root)
+            .with("prop", self.prop.encode())
+    }
+
+    pub fn decode(e: &Entry) -> Result<RootRecord> {
+        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
+        let (major, minor) = f("dev")?
+            .split_once(':')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .ok_or_else(|| bad_record(e, "bad dev".into()))?;
+        Ok(RootRecord {
+            source: f("source")?,
+            fstype: f("fstype")?,
+            major,
+            minor,
+            options: f("options")?,
+            super_options: f("super")?,
+            fs_root: f("fsroot")?,
+            prop: Prop::decode(&f("prop")?).ok_or_else(|| bad_record(e, "bad prop".into()))?,
+        })
+    }
+}
+
+/// Journals `rec` (stage `idle`, before anything changes).
+pub fn write(j: &mut Journal, rec: &Record) -> Result<()> {
+    j.log(&Stage::Idle, Event::RecordRoot, rec.root.encode())?;
+    for m in &rec.mounts {
+        j.log(&Stage::Idle, Event::RecordMount, m.encode())?;
+    }
+    for s in &rec.swaps {
+        j.log(&Stage::Idle, Event::RecordSwap, s.encode())?;
+    }
+    Ok(())
 }
 
 /// Reads the record back from the entries of one lift.
 pub fn read(cycle: &[Entry]) -> Result<Record> {
-    let bad = |why: &str| Error::invalid("journal", crate::journal::PATH, why);
     let root_entry = cycle
         .iter()
-        .find(|e| e.event == "record.root")
-        .ok_or_else(|| bad("no record.root line in the latest lift"))?;
-    let field = |k: &str| {
-        root_entry
-            .get(k)
-            .ok_or_else(|| bad(&format!("record.root has no {k}")))
-    };
-    let dev = field("dev")?;
-    let (major, minor) = dev
-        .split_once(':')
-        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-        .ok_or_else(|| bad("record.root has a bad dev"))?;
-    let paths = |event: &str| -> Result<Vec<String>> {
-        cycle
-            .iter()
-            .filter(|e| e.event == event)
-            .map(|e| {
-                e.get("path")
-                    .ok_or_else(|| bad(&format!("{event} has no path")))
-            })
-            .collect()
-    };
+        .find(|e| e.event == Event::RecordRoot)
+        .ok_or_else(|| {
+            Error::invalid(
+                "journal",
+                crate::journal::PATH,
+                "no record.root line in the latest lift",
+            )
+        })?;
+    let mut mounts: Vec<MountRecord> = Vec::new();
+    for e in cycle.iter().filter(|e| e.event == Event::RecordMount) {
+        let m = MountRecord::decode(e)?;
+        // A mount recorded again (at release) keeps its first record.
+        if !mounts.iter().any(|o| o.id == m.id) {
+            mounts.push(m);
+        }
+    }
     Ok(Record {
-        root: RootRecord {
-            source: field("source")?,
-            fstype: field("fstype")?,
-            major,
-            minor,
-            options: field("options")?,
-            super_options: field("super")?,
-        },
-        shared: paths("record.shared")?,
-        slaves: paths("record.slave")?,
-        submounts: cycle
+        root: RootRecord::decode(root_entry)?,
+        mounts,
+        swaps: cycle
             .iter()
-            .filter(|e| e.event == "record.mount")
-            .map(|e| {
-                let f = |k: &str| {
-                    e.get(k)
-                        .ok_or_else(|| bad(&format!("record.mount has no {k}")))
-                };
-                Ok(SubMount {
-                    path: f("path")?,
-                    source: f("source")?,
-                    fstype: f("fstype")?,
-                    options: f("options")?,
-                    super_options: f("super")?,
-                    fs_root: f("fsroot")?,
-                })
-            })
+            .filter(|e| e.event == Event::RecordSwap)
+            .map(SwapRecord::decode)
             .collect::<Result<_>>()?,
     })
 }
@@ -188,13 +439,13 @@ pub const ROOT_NODE: &str = "/rootlift-rootdev";
 /// A block device node for the recorded root: its source path when that is
 /// really the recorded major:minor (`/dev/root` often is not a node at all),
 /// else a node made in the tmpfs with mknod(2).
-pub fn root_device_node(rec: &Record) -> Result<String> {
-    let want = rustix::fs::makedev(rec.root.major, rec.root.minor);
-    if let Ok(st) = rustix::fs::stat(rec.root.source.as_str())
+pub fn root_device_node(root: &RootRecord) -> Result<String> {
+    let want = rustix::fs::makedev(root.major, root.minor);
+    if let Ok(st) = rustix::fs::stat(root.source.as_str())
         && FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice
         && st.st_rdev == want
     {
-        return Ok(rec.root.source.clone());
+        return Ok(root.source.clone());
     }
     let node = ROOT_NODE;
     match rustix::fs::mknodat(
@@ -214,43 +465,224 @@ mod tests {
     use super::*;
     use crate::journal::parse;
 
+    fn sample() -> Record {
+        let base = MountRecord {
+            id: 30,
+            parent: 1,
+            path: "/boot".into(),
+            source: "/dev/vda1".into(),
+            fstype: "ext2".into(),
+            options: "rw,relatime".into(),
+            super_options: "rw,errors=continue".into(),
+            fs_root: "/".into(),
+            prop: Prop {
+                shared: Some(7),
+                master: None,
+                unbindable: false,
+            },
+            class: Class::Independent,
+        };
+        Record {
+            root: RootRecord {
+                source: "/dev/mapper/vg0-root".into(),
+                fstype: "ext4".into(),
+                major: 252,
+                minor: 0,
+                options: "rw,relatime".into(),
+                super_options: "rw,errors=remount-ro".into(),
+                fs_root: "/".into(),
+                prop: Prop {
+                    shared: Some(1),
+                    ..Prop::default()
+                },
+            },
+            mounts: vec![
+                base.clone(),
+                MountRecord {
+                    id: 31,
+                    path: "/srv/with space".into(),
+                    source: "/dev/mapper/vg0-root".into(),
+                    fstype: "ext4".into(),
+                    fs_root: "/var/www".into(),
+                    prop: Prop {
+                        shared: Some(1),
+                        master: Some(3),
+                        unbindable: false,
+                    },
+                    class: Class::Bind {
+                        source: "/var/www".into(),
+                    },
+                    ..base.clone()
+                },
+                MountRecord {
+                    id: 32,
+                    path: "/mnt/img".into(),
+                    source: "/dev/loop0".into(),
+                    prop: Prop::default(),
+                    class: Class::Loop(LoopSetup {
+                        device: "/dev/loop0".into(),
+                        backing: "/var/img=x.img".into(),
+                        offset: 512,
+                        sizelimit: 0,
+                        read_only: true,
+                        autoclear: true,
+                        partscan: false,
+                        direct_io: false,
+                        block_size: 512,
+                    }),
+                    ..base.clone()
+                },
+                MountRecord {
+                    id: 33,
+                    path: "/merged".into(),
+                    fstype: "overlay".into(),
+                    super_options: "rw,lowerdir=/l,upperdir=/u,workdir=/w".into(),
+                    prop: Prop {
+                        unbindable: true,
+                        ..Prop::default()
+                    },
+                    class: Class::Overlay,
+                    ..base.clone()
+                },
+                MountRecord {
+                    id: 34,
+                    path: "/run/user/0".into(),
+                    fstype: "tmpfs".into(),
+                    class: Class::Api,
+                    ..base.clone()
+                },
+                MountRecord {
+                    id: 35,
+                    path: "/mnt/fuse".into(),
+                    fstype: "fuse.sshfs".into(),
+                    class: Class::Unrestorable {
+                        why: "fuse: its daemon is stopped".into(),
+                    },
+                    ..base
+                },
+            ],
+            swaps: vec![
+                SwapRecord {
+                    path: "/swap file".into(),
+                    priority: -2,
+                    on_root: true,
+                },
+                SwapRecord {
+                    path: "/dev/vda3".into(),
+                    priority: 5,
+                    on_root: false,
+                },
+            ],
+        }
+    }
+
+    /// The journal text `write` would produce for `rec`.
+    fn journal_text(rec: &Record) -> String {
+        let mut text = String::from("1 idle enter.begin pid=7\n");
+        text.push_str(&format!("1 idle record.root {}\n", rec.root.encode()));
+        for m in &rec.mounts {
+            text.push_str(&format!("1 idle record.mount {}\n", m.encode()));
+        }
+        for s in &rec.swaps {
+            text.push_str(&format!("1 idle record.swap {}\n", s.encode()));
+        }
+        text
+    }
+
     #[test]
-    fn reads_back_what_enter_wrote() {
-        let text = "\
-1 idle enter.begin pid=7
-1 idle record.root source=/dev/mapper/vg0-root fstype=ext4 dev=252:0 options=rw,relatime super=rw,errors%3dremount-ro
-1 idle record.shared path=/
-1 idle record.shared path=/mnt/with%20space
-1 idle record.slave path=/srv
-1 idle record.mount path=/boot source=/dev/vda1 fstype=ext2 options=rw,relatime super=rw fsroot=/
-";
-        let e = parse(text).unwrap();
-        let r = read(&e).unwrap();
-        assert_eq!(r.root.source, "/dev/mapper/vg0-root");
-        assert_eq!((r.root.major, r.root.minor), (252, 0));
-        assert_eq!(r.root.super_options, "rw,errors=remount-ro");
-        assert_eq!(r.shared, ["/", "/mnt/with space"]);
-        assert_eq!(r.slaves, ["/srv"]);
-        assert_eq!(r.submounts.len(), 1);
-        assert_eq!(r.submounts[0].path, "/boot");
-        assert_eq!(r.submounts[0].source, "/dev/vda1");
+    fn a_record_reads_back_equal() {
+        let rec = sample();
+        let back = read(&parse(&journal_text(&rec)).unwrap()).unwrap();
+        assert_eq!(back, rec);
+        assert_eq!(back.unrestorable().count(), 1);
+        assert_eq!(back.mount(32).unwrap().class.name(), "loop");
+    }
+
+    #[test]
+    fn propagation_kinds_and_encoding() {
+        for (p, kind, enc) in [
+            (Prop::default(), "private", "private"),
+            (
+                Prop {
+                    shared: Some(3),
+                    ..Prop::default()
+                },
+                "shared",
+                "shared:3",
+            ),
+            (
+                Prop {
+                    shared: Some(3),
+                    master: Some(1),
+                    unbindable: false,
+                },
+                "shared+slave",
+                "shared:3,master:1",
+            ),
+            (
+                Prop {
+                    master: Some(1),
+                    ..Prop::default()
+                },
+                "slave",
+                "master:1",
+            ),
+            (
+                Prop {
+                    unbindable: true,
+                    ..Prop::default()
+                },
+                "unbindable",
+                "unbindable",
+            ),
+        ] {
+            assert_eq!(p.kind(), kind);
+            assert_eq!(p.encode(), enc);
+            assert_eq!(Prop::decode(enc), Some(p));
+        }
+        for bad in ["", "shared", "shared:x", "peer:1", "private,shared:1"] {
+            assert_eq!(Prop::decode(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn a_record_missing_a_field_is_an_error() {
-        for line in [
-            "1 idle record.root fstype=ext4 dev=1:2 options=rw super=rw\n",
-            "1 idle record.root source=/a fstype=ext4 dev=12 options=rw super=rw\n",
-            "1 idle record.shared nopath=1\n",
+        let rec = sample();
+        let good = journal_text(&rec);
+        for key in [
+            "dev=",
+            "source=",
+            "fstype=",
+            "options=",
+            "super=",
+            "id=",
+            "path=",
+            "prop=",
+            "class=",
+            "src=",
+            "backing=",
+            "priority=",
         ] {
-            let mut text = String::from("1 idle enter.begin x\n");
-            if !line.contains("record.root") {
-                text.push_str(
-                    "1 idle record.root source=/a fstype=ext4 dev=1:2 options=rw super=rw\n",
-                );
-            }
-            text.push_str(line);
-            assert!(read(&parse(&text).unwrap()).is_err(), "{line}");
+            // Drop the first line that has the key: each must be an error.
+            let mut dropped = false;
+            let text: String = good
+                .lines()
+                .map(|l| {
+                    if !dropped && l.contains(&format!(" {key}")) {
+                        dropped = true;
+                        l.split(' ')
+                            .filter(|w| !w.starts_with(key))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .map(|l| l + "\n")
+                .collect();
+            assert!(dropped, "{key}");
+            assert!(read(&parse(&text).unwrap()).is_err(), "{key}");
         }
+        assert!(read(&parse("1 idle enter.begin x\n").unwrap()).is_err());
     }
 }

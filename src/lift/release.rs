@@ -1,7 +1,8 @@
-//! `rootlift release`: SPEC.md "Steps", release 1-5. Finds what holds the
-//! old root, hands PID 1 to the init stub, stops the rest, unmounts
-//! everything under /oldroot, and proves the device free before any job may
-//! touch it.
+//! `rootlift release`: release 1-5 of the design (docs/design.md). Finds
+//! what holds the old root and decides each holder's fate, refuses what it
+//! cannot do before changing anything, hands PID 1 to the init stub, stops
+//! the rest, parks or unmounts the mounts below the old root, unmounts it,
+//! and proves the device free before any job may touch it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -10,11 +11,14 @@ use rustix::fs::{CWD, FileType, Mode, OFlags, mknodat, openat};
 use rustix::io::Errno;
 use rustix::process::{Pid, Signal};
 
-use super::record::{self, Record};
-use super::{OLDROOT, is_lifted, mounts_now, stop, units};
+use super::classify::Live;
+use super::fate::{self, Fate};
+use super::ops::{Kernel, Ops};
+use super::record::{self, Record, RootRecord};
+use super::{OLDROOT, checkpoint, is_lifted, mounts, mounts_now, stop, units};
 use crate::error::{Error, Result};
-use crate::journal::{self, Journal, Stage, escape};
-use crate::proc::holders::{self, Access, Report, Target};
+use crate::journal::{self, Detail, Event, Journal, Stage};
+use crate::proc::holders::{self, Access, Holder, Target};
 use crate::proc::init::{self, Init};
 use crate::stub;
 
@@ -22,10 +26,15 @@ pub struct ReleaseOptions {
     /// Stop the remaining holders (SIGTERM, then SIGKILL after `grace`).
     pub kill: bool,
     pub grace: Duration,
+    /// Unmount for good the mounts that cannot be put back exactly.
+    pub drop_unrestorable: bool,
 }
 
-/// How long PID 1 may take to exec the stub after SIGTERM (the notes
-/// measured 0.4-0.6 s in a software-emulated guest).
+/// The default `--grace`: SIGTERM, then SIGKILL after this.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// How long PID 1 may take to exec the stub after SIGTERM (0.4-0.6 s
+/// measured in a software-emulated guest).
 const HANDOFF_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(100);
 
@@ -47,90 +56,133 @@ pub fn command(opts: &ReleaseOptions) -> Result<()> {
             )));
         }
     }
-    let rec = record::read(journal::current_cycle(&entries))?;
+    let mut rec = record::read(journal::current_cycle(&entries))?;
     // This step may stop the login shell it was started from.
     crate::sys_process::ignore_hangup();
     let mut j = Journal::open()?;
-    release(&mut j, &rec, opts)?;
+    release(&mut j, &mut rec, opts)?;
     crate::output::text(&format!(
         "released: {} is unmounted and free; run the job, then 'rootlift return'\n",
         rec.root.source
     ))
 }
 
-/// release 1-5. On error the stage is `failed:release` and the system is
-/// still lifted: `return` brings it back.
-pub fn release(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
+/// release 1-5. A refusal changes nothing (the stage stays `entered`); any
+/// other error leaves the stage `failed:release`, still lifted: `return`
+/// brings the system back.
+pub fn release(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()> {
     j.log(
         &Stage::Entered,
-        "release.begin",
-        &format!("kill={} grace_ms={}", opts.kill, opts.grace.as_millis()),
+        Event::ReleaseBegin,
+        Detail::new()
+            .with("kill", opts.kill)
+            .with("grace_ms", opts.grace.as_millis())
+            .with("drop_unrestorable", opts.drop_unrestorable),
     )?;
     match steps(j, rec, opts) {
         Ok(()) => j.log(
             &Stage::Released,
-            "release.done",
-            &format!("device={}", escape(&rec.root.source)),
+            Event::ReleaseDone,
+            Detail::new().with("device", &rec.root.source),
         ),
-        // A refusal changed nothing: the system is still just entered.
         Err(e @ Error::Refused(_)) => {
             j.log(
                 &Stage::Entered,
-                "release.refused",
-                &format!("why={}", escape(&e.to_string())),
+                Event::ReleaseRefused,
+                Detail::new().with("why", &e),
             )?;
             Err(e)
         }
         Err(e) => {
             j.log(
                 &Stage::Failed("release".into()),
-                "release.failed",
-                &format!("why={}", escape(&e.to_string())),
+                Event::ReleaseFailed,
+                Detail::new().with("why", &e),
             )?;
             Err(e)
         }
     }
 }
 
-fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
-    // release 1: who holds the old root, and how.
+/// The steps of release, in order; fault injection can stop after each.
+pub const STEPS: [&str; 5] = ["holders", "handoff", "stop", "mounts", "free"];
+
+fn steps(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()> {
+    // release 1: who holds the old root, how, and what happens to each;
+    // everything that would refuse is checked before anything changes.
     let target = Target::for_path(Path::new(OLDROOT))?;
     let report = holders::scan(&target)?;
-    let others = stop::stoppable(&report);
-    log_holders(j, &report)?;
+    let init = init::detect(Path::new("/"));
+    let fates: Vec<(&Holder, Fate)> = report
+        .processes
+        .iter()
+        .map(|h| (h, fate::of(h, &init)))
+        .collect();
+    log_holders(j, &fates)?;
+    refusals(&fates, opts)?;
+    let facts = Live { prefix: OLDROOT };
+    mounts::check_restorable(&Kernel, rec, &facts, opts.drop_unrestorable)?;
+    checkpoint("release", STEPS[0])?;
+
+    // release 2: the way in kept (sshd's sockets, when its kit is in the
+    // tmpfs), then PID 1, never killed: handed off to the stub when it pins
+    // the old root.
+    super::sshd::keep_logins(j, &init)?;
+    if fates.iter().any(|(h, _)| h.pid == 1) {
+        handoff_pid1(j, &init)?;
+    }
+    checkpoint("release", STEPS[1])?;
+
+    // release 3: the rest, by their fate: SIGKILL for the network daemons,
+    // SIGTERM, grace, SIGKILL for the others. Never PID 1, never rootlift,
+    // never kernel threads (the scan skips those).
+    let report = holders::scan(&target)?;
+    stop::stop_holders(j, &report, &init, opts.grace)?;
+    checkpoint("release", STEPS[2])?;
+
+    // release 4: the mounts below the old root parked or unmounted, then
+    // the old root itself.
+    mounts::release(&mut Kernel, j, rec, &facts)?;
+    checkpoint("release", STEPS[3])?;
+
+    // release 5: the kernel's word that nothing holds the device.
+    prove_free(j, &rec.root, &mut Kernel)?;
+    checkpoint("release", STEPS[4])
+}
+
+/// What release cannot or may not do, as a refusal: PID 1 that cannot be
+/// handed off, root-storage daemons, and holders to stop without --kill.
+fn refusals(fates: &[(&Holder, Fate)], opts: &ReleaseOptions) -> Result<()> {
+    let named = |f: &dyn Fn(Fate) -> bool| -> Vec<String> {
+        fates
+            .iter()
+            .filter(|(_, fate)| f(*fate))
+            .map(|(h, _)| format!("{} ({})", h.pid, h.comm))
+            .collect()
+    };
+    let pid1 = named(&|f| f == Fate::CannotHandOff);
+    if !pid1.is_empty() {
+        return Err(Error::Refused(format!(
+            "PID 1 holds the old root and its init cannot be handed off: {}",
+            pid1.join(", ")
+        )));
+    }
+    let storage = named(&|f| f == Fate::Storage);
+    if !storage.is_empty() {
+        return Err(Error::Refused(format!(
+            "root-storage daemons (argv[0] '@') hold the old root and are never stopped: {}",
+            storage.join(", ")
+        )));
+    }
+    let others = named(&|f| !matches!(f, Fate::HandOff | Fate::Itself));
     if !others.is_empty() && !opts.kill {
         return Err(Error::Refused(format!(
             "{} process(es) still hold the old root and --kill was not given: {}",
             others.len(),
-            describe(&report, &others)
+            others.join(", ")
         )));
     }
-
-    // release 2: PID 1. Never killed; handed off to the stub when it pins
-    // the old root.
-    if report.processes.iter().any(|h| h.pid == 1) {
-        handoff_pid1(j, &report)?;
-    }
-
-    // release 3: the rest, SIGTERM then SIGKILL. Never PID 1, never
-    // rootlift itself, never kernel threads (the scan skips those).
-    let report = holders::scan(&target)?;
-    stop::stop_holders(j, &report, opts.grace)?;
-
-    // release 4: unmount everything under /oldroot, deepest first.
-    unmount_oldroot(j)?;
-
-    // release 5: the kernel's word that nothing holds the device.
-    prove_free(j, rec)
-}
-
-fn describe(r: &Report, pids: &[u32]) -> String {
-    r.processes
-        .iter()
-        .filter(|h| pids.contains(&h.pid))
-        .map(|h| format!("{} ({})", h.pid, h.comm))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Ok(())
 }
 
 /// How much of a holder's access list one journal line carries: enough
@@ -138,30 +190,32 @@ fn describe(r: &Report, pids: &[u32]) -> String {
 /// kernel-log record (`rootlift holders` lists everything).
 const ACCESS_BUDGET: usize = 640;
 
-fn log_holders(j: &mut Journal, r: &Report) -> Result<()> {
-    for h in &r.processes {
+fn log_holders(j: &mut Journal, fates: &[(&Holder, Fate)]) -> Result<()> {
+    for (h, f) in fates {
         let (access, more) = bounded_access(&h.access, ACCESS_BUDGET);
         j.log(
             &Stage::Entered,
-            "release.holder",
-            &format!(
-                "pid={} comm={} unit={} access={access} more={more}",
-                h.pid,
-                escape(&h.comm),
-                escape(h.unit.as_deref().unwrap_or("-")),
-            ),
+            Event::ReleaseHolder,
+            Detail::new()
+                .with("pid", h.pid)
+                .with("comm", &h.comm)
+                .with("unit", h.unit.as_deref().unwrap_or("-"))
+                .with("fate", format_args!("{f:?}"))
+                .with("access", access)
+                .with("more", more),
         )?;
     }
     Ok(())
 }
 
-/// The escaped, comma-joined accesses that fit in `budget` bytes (always
-/// the first one), and how many were left out.
+/// The comma-joined accesses that fit in `budget` bytes once escaped
+/// (always the first one), and how many were left out.
 fn bounded_access(access: &[Access], budget: usize) -> (String, usize) {
     let mut out = String::new();
     for (i, a) in access.iter().enumerate() {
-        let item = escape(&a.to_string());
-        if i > 0 && out.len() + 1 + item.len() > budget {
+        let item = a.to_string();
+        let cost = journal::escape(&item).len();
+        if i > 0 && journal::escape(&out).len() + 1 + cost > budget {
             return (out, access.len() - i);
         }
         if i > 0 {
@@ -173,12 +227,11 @@ fn bounded_access(access: &[Access], budget: usize) -> (String, usize) {
 }
 
 /// Hands PID 1 to the stub the way its init re-execs itself.
-fn handoff_pid1(j: &mut Journal, report: &Report) -> Result<()> {
-    let which = init::detect(Path::new("/"));
+fn handoff_pid1(j: &mut Journal, which: &Init) -> Result<()> {
     install_stub()?;
     match which {
         Init::Systemd => {
-            units::restart_brought(j, report)?;
+            units::record_active(j)?;
             units::stop_before_handoff(j)?;
             // SIGTERM makes systemd serialize its state and exec
             // /lib/systemd/systemd, which in the tmpfs is the stub.
@@ -196,8 +249,8 @@ fn handoff_pid1(j: &mut Journal, report: &Report) -> Result<()> {
     wait_for_stub()?;
     j.log(
         &Stage::Entered,
-        "release.handoff",
-        &format!("init={}", which.name()),
+        Event::ReleaseHandoff,
+        Detail::new().with("init", which.name()),
     )
 }
 
@@ -283,81 +336,64 @@ fn wait_for_stub() -> Result<()> {
     }
 }
 
-/// umount2 every mount under /oldroot, deepest first; what a plain umount
-/// cannot free is detached (MNT_DETACH), and the proof of freedom that
-/// follows tells whether that was enough.
-fn unmount_oldroot(j: &mut Journal) -> Result<()> {
-    let (count, detached) = super::unmount_under(OLDROOT)?;
-    j.log(
-        &Stage::Entered,
-        "release.unmounted",
-        &format!("count={count} detached={}", escape(&detached.join(","))),
-    )
-}
-
 /// release 5: open(2) with O_EXCL fails with EBUSY while any mount or
-/// holder of the block device remains; for a dm device the open count must
-/// be 0 as well (an lazily unmounted fs still holds it open).
-fn prove_free(j: &mut Journal, rec: &Record) -> Result<()> {
-    let node = record::root_device_node(rec)?;
-    match openat(
-        CWD,
-        node.as_str(),
-        OFlags::RDONLY | OFlags::EXCL | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) {
-        Ok(fd) => drop(fd),
-        Err(e) => {
-            let who = holders::scan(&Target::for_device(Path::new(&node))?)
-                .map(|r| describe(&r, &r.processes.iter().map(|h| h.pid).collect::<Vec<_>>()))
-                .unwrap_or_default();
-            return Err(Error::Failed(format!(
-                "{} is not free: open(O_EXCL) failed with {}; still held by: {}",
-                rec.root.source,
-                crate::error::ErrnoText(e),
-                if who.is_empty() {
-                    "(no process: a detached mount or a kernel holder)".to_owned()
-                } else {
-                    who
-                }
-            )));
-        }
-    }
-    let holders_dir = format!(
-        "/sys/dev/block/{}:{}/holders",
-        rec.root.major, rec.root.minor
-    );
-    let kernel_holders: Vec<String> = std::fs::read_dir(&holders_dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    if !kernel_holders.is_empty() {
+/// holder of the block device remains; the devices stacked on it in sysfs
+/// must be none, and for a dm device the open count must be 0 as well (a
+/// lazily unmounted fs still holds it open).
+pub fn prove_free(j: &mut Journal, root: &RootRecord, ops: &mut dyn Ops) -> Result<()> {
+    let node = ops.root_node(root)?;
+    if let Err(e) = ops.exclusive(&node) {
+        let who = holders::scan(&Target::for_device(Path::new(&node))?)
+            .map(|r| {
+                r.processes
+                    .iter()
+                    .map(|h| format!("{} ({})", h.pid, h.comm))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
         return Err(Error::Failed(format!(
-            "{} is not free: held by {}",
-            rec.root.source,
-            kernel_holders.join(", ")
+            "{} is not free: {e}; still held by: {}",
+            root.source,
+            if who.is_empty() {
+                "(no process: a detached mount or a kernel holder)".to_owned()
+            } else {
+                who
+            }
         )));
     }
-    let open_count = crate::dm::open_count(rec.root.major, rec.root.minor)?;
+    let stacked =
+        holders::blockholders::of(Path::new("/sys"), root.major, root.minor, &mut Vec::new());
+    if !stacked.is_empty() {
+        return Err(Error::Failed(format!(
+            "{} is not free: held by {}",
+            root.source,
+            stacked
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let open_count = crate::dm::open_count(root.major, root.minor)?;
     if let Some(n) = open_count
         && n != 0
     {
         return Err(Error::Failed(format!(
             "{} is not free: device-mapper open count is {n}",
-            rec.root.source
+            root.source
         )));
     }
     j.log(
         &Stage::Entered,
-        "release.free",
-        &format!(
-            "device={} o_excl=ok dm_open_count={}",
-            escape(&node),
-            open_count.map_or("n/a".into(), |n| n.to_string())
-        ),
+        Event::ReleaseFree,
+        Detail::new()
+            .with("device", &node)
+            .with("o_excl", "ok")
+            .with(
+                "dm_open_count",
+                open_count.map_or("n/a".into(), |n| n.to_string()),
+            ),
     )
 }
 
@@ -376,8 +412,11 @@ mod tests {
                 )
                 .collect();
         let (text, more) = bounded_access(&access, ACCESS_BUDGET);
-        assert!(text.len() <= ACCESS_BUDGET);
-        assert!(text.starts_with("exe%20/oldroot/usr/sbin/sshd,map%20"));
+        assert!(journal::escape(&text).len() <= ACCESS_BUDGET);
+        assert!(
+            text.starts_with("exe /oldroot/usr/sbin/sshd,map "),
+            "{text}"
+        );
         let shown = text.split(',').count();
         assert_eq!(shown + more, access.len());
         assert!(more > 0);
@@ -385,5 +424,44 @@ mod tests {
         let (all, none) = bounded_access(&access[..3], ACCESS_BUDGET);
         assert_eq!((all.split(',').count(), none), (3, 0));
         assert_eq!(bounded_access(&[], ACCESS_BUDGET), (String::new(), 0));
+    }
+
+    fn h(pid: u32, comm: &str) -> Holder {
+        Holder {
+            pid,
+            comm: comm.into(),
+            unit: None,
+            is_self: false,
+            access: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn refusals_come_before_any_change() {
+        let opts = |kill| ReleaseOptions {
+            kill,
+            grace: DEFAULT_GRACE,
+            drop_unrestorable: false,
+        };
+        let (one, cron, iscsi) = (h(1, "busybox"), h(50, "cron"), h(60, "iscsid"));
+        let e = refusals(&[(&one, Fate::CannotHandOff)], &opts(true)).unwrap_err();
+        assert!(
+            matches!(e, Error::Refused(_)) && e.to_string().contains("PID 1"),
+            "{e}"
+        );
+        let e = refusals(&[(&iscsi, Fate::Storage)], &opts(true)).unwrap_err();
+        assert!(e.to_string().contains("60 (iscsid)"), "{e}");
+        let e = refusals(
+            &[(&one, Fate::HandOff), (&cron, Fate::Stopped)],
+            &opts(false),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--kill"), "{e}");
+        refusals(
+            &[(&one, Fate::HandOff), (&cron, Fate::Stopped)],
+            &opts(true),
+        )
+        .unwrap();
+        refusals(&[(&one, Fate::HandOff)], &opts(false)).unwrap();
     }
 }

@@ -1,66 +1,29 @@
-//! The second half of `return` after a release: the old root's other
-//! filesystems mounted again, PID 1 woken from the stub into the real init,
-//! and (systemd) the stopped services started again.
+//! The second half of `return`, once the root and its mounts are back:
+//! PID 1 woken from the stub into the real init, and what release stopped
+//! started again the way its init starts it (lift::comeback): systemd
+//! units in one `systemctl start --no-block`, watched until each is active
+//! again (its downtime journaled), sysvinit scripts in runlevel order,
+//! network clients with their own command lines.
 
 use std::io::Write;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rustix::fs::{CWD, Mode, OFlags, openat};
 
-use super::record::{Record, SubMount};
-use super::systemctl;
+use super::comeback::Comeback;
+use super::{systemctl, sysv, units};
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Stage, escape};
-use crate::mount;
-use crate::proc::mountinfo;
+use crate::journal::{Detail, Entry, Event, Journal, Stage};
 use crate::stub;
 
 /// How long PID 1 may take to leave the stub for the real init.
 const RESUME_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long systemd may take to answer systemctl after it resumed (the
-/// notes measured 9-18 s in a software-emulated guest).
+/// How long systemd may take to answer systemctl after it resumed (9-18 s
+/// measured in a software-emulated guest), and the units to come up.
 const SYSTEMCTL_TIMEOUT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(200);
-
-/// Mounts the recorded submounts that are missing, in their recorded
-/// (parent-first) order. Bind mounts cannot be recreated from mountinfo
-/// alone: they are journaled, not guessed.
-pub fn remount_submounts(j: &mut Journal, rec: &Record) -> Result<()> {
-    for m in &rec.submounts {
-        let mounts = mountinfo::read_self()?;
-        if mountinfo::at(&mounts, &m.path).is_some() {
-            continue;
-        }
-        if m.fs_root != "/" {
-            j.log(
-                &Stage::Returning,
-                "return.warning",
-                &format!("why=bind%20mount%20not%20restored path={}", escape(&m.path)),
-            )?;
-            continue;
-        }
-        mount_one(m)?;
-        j.log(
-            &Stage::Returning,
-            "return.remount",
-            &format!("path={}", escape(&m.path)),
-        )?;
-    }
-    Ok(())
-}
-
-fn mount_one(m: &SubMount) -> Result<()> {
-    let (flags, _) = mount::split_options(&m.options);
-    let (sflags, data) = mount::split_options(&m.super_options);
-    mount::mount_fs(
-        &m.source,
-        Path::new(&m.path),
-        &m.fstype,
-        flags | sflags,
-        &data,
-    )
-}
 
 /// Whether PID 1 runs from the filesystem of `tmpfs_root`.
 fn pid1_on(tmpfs_root: &Path) -> bool {
@@ -106,50 +69,234 @@ pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
         .unwrap_or_default();
     j.log(
         &Stage::Returning,
-        "return.init-resumed",
-        &format!("exe={}", escape(&exe)),
+        Event::ReturnInitResumed,
+        Detail::new().with("exe", exe),
     )?;
     Ok(true)
 }
 
-/// systemd resumed: start what release stopped, by target, never
-/// `systemctl default` (it isolates and stops transient units).
-pub fn start_services(j: &mut Journal) -> Result<()> {
+/// What release stopped and how each comes back, from one lift's entries.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Stopped {
+    /// Service units to start (recorded active ones, and those of stopped
+    /// holders), without duplicates, in journal order.
+    pub units: Vec<String>,
+    pub scripts: Vec<String>,
+    pub argv: Vec<(Vec<String>, Option<String>)>,
+}
+
+impl Stopped {
+    pub fn from_cycle(cycle: &[Entry]) -> Stopped {
+        let mut s = Stopped::default();
+        let add = |v: &mut Vec<String>, name: String| {
+            if !v.contains(&name) {
+                v.push(name);
+            }
+        };
+        for e in cycle {
+            match e.event {
+                Event::RecordUnit => {
+                    if let Some(u) = e.get("name").filter(|u| !units::is_user_manager(u)) {
+                        add(&mut s.units, u);
+                    }
+                }
+                Event::ReleaseStopped => match Comeback::decode(e) {
+                    Some(Comeback::Unit(u)) => add(&mut s.units, u),
+                    Some(Comeback::Script(n)) => add(&mut s.scripts, n),
+                    Some(Comeback::Argv { argv, cgroup }) => {
+                        if !s.argv.iter().any(|(a, _)| *a == argv) {
+                            s.argv.push((argv, cgroup));
+                        }
+                    }
+                    Some(Comeback::Nothing) | None => {}
+                },
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+/// Starts what release stopped: sshd first, taking its sockets back from
+/// the keeper (also when PID 1 was never handed off: a dead-man expiry
+/// returns before release), then the rest.
+pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
+    let s = Stopped::from_cycle(cycle);
+    let init = crate::proc::init::detect(Path::new("/"));
+    super::sshd::hand_back(j, cycle, &init)?;
+    let handed_off = |init: &str| {
+        cycle
+            .iter()
+            .any(|e| e.is(Event::ReleaseHandoff, "init", init))
+    };
+    if handed_off("systemd") {
+        start_units(j, &s)?;
+    }
+    if handed_off("sysvinit") {
+        run_scripts(j, &s.scripts)?;
+    }
+    for (argv, cgroup) in &s.argv {
+        spawn_again(j, argv, cgroup.as_deref())?;
+    }
+    Ok(())
+}
+
+/// systemd: the stopped units started in one transaction without waiting,
+/// then watched until each is active (journaled with the time it took).
+fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
         // it, and the root is back: say so rather than fail the return.
         return j.log(
             &Stage::Returning,
-            "return.warning",
-            "why=no%20/usr/bin/systemctl%20on%20the%20restored%20root",
+            Event::ReturnWarning,
+            Detail::new().with("why", "no /usr/bin/systemctl on the restored root"),
         );
     }
-    systemctl::run_until_ok(&["start", "multi-user.target"], SYSTEMCTL_TIMEOUT)?;
+    let want: Vec<&str> = s.units.iter().map(String::as_str).collect();
+    if !want.is_empty() {
+        let mut args = vec!["start", "--no-block"];
+        args.extend(&want);
+        systemctl::run_until_ok(&args, SYSTEMCTL_TIMEOUT)?;
+        j.log(
+            &Stage::Returning,
+            Event::ReturnServices,
+            Detail::new().with("started", want.join(",")),
+        )?;
+    }
+    watch_units(j, &want)
+}
+
+/// Journals `return.up` for each unit the moment systemctl first says it is
+/// active; a unit not active within the timeout is a warning, not a failed
+/// return (the root is back).
+fn watch_units(j: &mut Journal, units: &[&str]) -> Result<()> {
+    let mut waiting: Vec<&str> = units.to_vec();
+    let start = Instant::now();
+    while !waiting.is_empty() && start.elapsed() < SYSTEMCTL_TIMEOUT {
+        let states = systemctl::states(&waiting);
+        let mut still = Vec::new();
+        for (unit, state) in waiting.iter().zip(states.iter()) {
+            if state == "active" {
+                j.log(
+                    &Stage::Returning,
+                    Event::ReturnUp,
+                    Detail::new()
+                        .with("unit", unit)
+                        .with("after_ms", start.elapsed().as_millis()),
+                )?;
+            } else {
+                still.push(*unit);
+            }
+        }
+        waiting = still;
+        if !waiting.is_empty() {
+            std::thread::sleep(POLL);
+        }
+    }
+    for unit in waiting {
+        j.log(
+            &Stage::Returning,
+            Event::ReturnWarning,
+            Detail::new()
+                .with("why", "not active again in time")
+                .with("unit", unit),
+        )?;
+    }
+    Ok(())
+}
+
+/// sysvinit: `/etc/init.d/NAME start` for each, in runlevel order.
+fn run_scripts(j: &mut Journal, scripts: &[String]) -> Result<()> {
+    for name in sysv::in_start_order(Path::new("/etc"), scripts) {
+        let script = format!("/etc/init.d/{name}");
+        let status = Command::new(&script)
+            .arg("start")
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .status()
+            .map_err(|e| Error::io("spawn", &script, &e))?;
+        j.log(
+            &Stage::Returning,
+            Event::ReturnServices,
+            Detail::new().with("script", &name).with("status", status),
+        )?;
+    }
+    Ok(())
+}
+
+/// The hidden subcommand that puts itself into a cgroup and execs a
+/// command line: how a stopped network client runs again where it ran.
+pub const INTERNAL_SPAWN: &str = "internal-spawn";
+
+/// Starts `argv` again, detached, in `cgroup` when it still exists.
+fn spawn_again(j: &mut Journal, argv: &[String], cgroup: Option<&str>) -> Result<()> {
+    let me = std::env::current_exe().map_err(|e| Error::io("readlink", "/proc/self/exe", &e))?;
+    Command::new(&me)
+        .arg(INTERNAL_SPAWN)
+        .arg(cgroup.unwrap_or(""))
+        .arg("--")
+        .args(argv)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io("spawn", me.display(), &e))?;
     j.log(
         &Stage::Returning,
-        "return.services",
-        "started=multi-user.target",
+        Event::ReturnServices,
+        Detail::new()
+            .with("argv", argv.join(" "))
+            .with_opt("cgroup", cgroup),
     )
 }
 
-/// The units restarted into the tmpfs go back onto the real root, by name.
-pub fn restart_units(j: &mut Journal, units: &[String]) -> Result<()> {
-    if !Path::new(systemctl::PATH).exists() {
-        return j.log(
-            &Stage::Returning,
-            "return.warning",
-            &format!(
-                "why=no%20/usr/bin/systemctl%20to%20restart units={}",
-                escape(&units.join(","))
-            ),
+/// `rootlift internal-spawn CGROUP -- ARGV...`: joins the cgroup v2 group
+/// CGROUP (cgroups(7): writing a PID to `cgroup.procs` moves it), starts a
+/// session of its own, and execs ARGV.
+pub fn internal_spawn(cgroup: &str, argv: &[std::ffi::OsString]) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    if !cgroup.is_empty() && !cgroup.contains("..") {
+        let procs = format!("/sys/fs/cgroup{cgroup}/cgroup.procs");
+        // A cgroup that is gone (its unit stopped) is no reason not to run.
+        let _ = std::fs::write(&procs, std::process::id().to_string());
+    }
+    let _ = rustix::process::setsid();
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| Error::Usage("internal-spawn: no command".into()))?;
+    let err = Command::new(program).args(args).exec();
+    Err(Error::io("execve", program.to_string_lossy(), &err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::parse;
+
+    #[test]
+    fn what_release_stopped_is_read_back_once_each() {
+        let text = "\
+1 idle enter.begin pid=1
+2 entered record.unit name=cron.service
+2 entered record.unit name=ssh.service
+2 entered record.unit name=user@0.service
+4 entered release.stopped unit=dbus.service back=unit name=dbus.service
+5 entered release.stopped pid=9 comm=cron back=unit name=cron.service
+6 entered release.stopped pid=10 comm=dhclient back=argv cgroup=/system.slice/networking.service argc=2 arg0=/sbin/dhclient arg1=eth0
+7 entered release.stopped pid=11 comm=dhclient back=argv argc=2 arg0=/sbin/dhclient arg1=eth0
+8 entered release.stopped pid=12 comm=cron back=script name=cron
+9 entered release.stopped pid=13 comm=bash back=none
+";
+        let s = Stopped::from_cycle(&parse(text).unwrap());
+        assert_eq!(s.units, ["cron.service", "ssh.service", "dbus.service"]);
+        assert_eq!(s.scripts, ["cron"]);
+        assert_eq!(
+            s.argv,
+            [(
+                vec!["/sbin/dhclient".to_owned(), "eth0".to_owned()],
+                Some("/system.slice/networking.service".to_owned())
+            )]
         );
     }
-    for unit in units {
-        systemctl::run_until_ok(&["restart", unit], SYSTEMCTL_TIMEOUT)?;
-    }
-    j.log(
-        &Stage::Returning,
-        "return.restarted",
-        &format!("units={}", escape(&units.join(","))),
-    )
 }

@@ -1,95 +1,72 @@
-//! Stopping the processes that still hold the old root (SPEC.md release 3),
-//! with kill(2): SIGTERM, a grace period, SIGKILL. Never PID 1, never
-//! rootlift, never kernel threads (the holder scan skips those).
-//!
-//! Network configuration daemons are the exception: their SIGTERM handlers
-//! take the configuration down (systemd.network(5) KeepConfiguration=
-//! defaults to "no", so a stopped systemd-networkd drops its DHCP
-//! addresses; dhcpcd(8) de-configures on exit unless --persistent), and the
-//! operator's SSH would go with it. SIGKILL leaves addresses and routes in
-//! the kernel; the daemon adopts them when systemd starts it again.
+//! Stopping the processes that still hold the old root (release 3), with
+//! kill(2): each one's fate (lift::fate) says how, and how it comes back
+//! (lift::comeback) is journaled before it is signalled. Never PID 1, never
+//! rootlift, never a root-storage daemon, never kernel threads (the holder
+//! scan skips those).
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
+use super::comeback::{self, Seen};
+use super::fate::{self, Fate};
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Stage};
-use crate::proc::holders::{Holder, Report};
+use crate::journal::{Detail, Event, Journal, Stage};
+use crate::proc::holders::Report;
+use crate::proc::init::Init;
 
 /// How long SIGKILLed processes may take to disappear.
 const KILL_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
 
-/// Process names (comm, at most 15 bytes) of the daemons that keep the
-/// network configured, stopped with SIGKILL only.
-const NETWORK_DAEMONS: [&str; 8] = [
-    "systemd-network",
-    "NetworkManager",
-    "dhclient",
-    "dhcpcd",
-    "udhcpc",
-    "wpa_supplicant",
-    "iwd",
-    "connmand",
-];
-
-/// The holders release may signal: not PID 1 and not rootlift.
-pub fn stoppable(r: &Report) -> Vec<u32> {
-    r.processes
-        .iter()
-        .filter(|h| is_stoppable(h))
-        .map(|h| h.pid)
-        .collect()
-}
-
-fn is_stoppable(h: &Holder) -> bool {
-    h.pid != 1 && !h.is_self
-}
-
-/// Whether `comm` names a daemon that de-configures the network on SIGTERM.
-pub fn keeps_network(comm: &str) -> bool {
-    NETWORK_DAEMONS.contains(&comm)
-}
-
-/// Stops every stoppable holder of `r`: the network daemons with SIGKILL
-/// at once, the rest with SIGTERM, `grace`, SIGKILL. Fails when a process
-/// survives SIGKILL.
-pub fn stop_holders(j: &mut Journal, r: &Report, grace: Duration) -> Result<()> {
+/// Stops every holder of `r` release may signal: the network daemons with
+/// SIGKILL at once (their SIGTERM takes the network down), the rest with
+/// SIGTERM, `grace`, SIGKILL. Fails when a process survives SIGKILL.
+pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -> Result<()> {
+    let etc = format!("{}/etc", super::OLDROOT);
+    let script_of = |exe: &str| super::sysv::script_of(Path::new(&etc), exe);
     let (mut network, mut others) = (Vec::new(), Vec::new());
-    for h in r.processes.iter().filter(|h| is_stoppable(h)) {
-        if keeps_network(&h.comm) {
+    for h in &r.processes {
+        let fate = fate::of(h, init);
+        if matches!(
+            fate,
+            Fate::HandOff | Fate::CannotHandOff | Fate::Itself | Fate::Storage
+        ) {
+            continue;
+        }
+        let back = comeback::decide(h, fate, init, &Seen::read(h.pid), &script_of);
+        let network_daemon = fate == Fate::Network;
+        j.log(
+            &Stage::Entered,
+            Event::ReleaseStopped,
+            back.encode(
+                Detail::new()
+                    .with("pid", h.pid)
+                    .with("comm", &h.comm)
+                    .with("unit", h.unit.as_deref().unwrap_or("-"))
+                    .with("signal", if network_daemon { "KILL" } else { "TERM" }),
+            ),
+        )?;
+        if network_daemon {
             network.push(h.pid);
         } else {
             others.push(h.pid);
         }
     }
-    if !network.is_empty() {
-        j.log(
-            &Stage::Entered,
-            "release.sigkill",
-            &format!("pids={} why=keeps-network", join(&network)),
-        )?;
-        signal_all(&network, Signal::KILL);
-    }
-    if !others.is_empty() {
-        j.log(
-            &Stage::Entered,
-            "release.sigterm",
-            &format!("pids={}", join(&others)),
-        )?;
-        signal_all(&others, Signal::TERM);
-    }
+    signal_all(&network, Signal::KILL);
+    signal_all(&others, Signal::TERM);
     let left = wait_gone(&others, grace);
     if !left.is_empty() {
         j.log(
             &Stage::Entered,
-            "release.sigkill",
-            &format!("pids={} why=grace", join(&left)),
+            Event::ReleaseSigkill,
+            Detail::new().with("pids", join(&left)).with("why", "grace"),
         )?;
         signal_all(&left, Signal::KILL);
     }
-    let left = wait_gone(&stoppable(r), KILL_TIMEOUT);
+    let all: Vec<u32> = network.iter().chain(&others).copied().collect();
+    let left = wait_gone(&all, KILL_TIMEOUT);
     if left.is_empty() {
         return Ok(());
     }
@@ -112,7 +89,7 @@ fn gone(pid: u32) -> bool {
 
 fn signal_all(pids: &[u32], sig: Signal) {
     for &pid in pids {
-        if let Some(p) = Pid::from_raw(pid as i32) {
+        if let Some(p) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
             // ESRCH: it exited meanwhile, which is what we want.
             let _ = rustix::process::kill_process(p, sig);
         }
@@ -135,20 +112,4 @@ fn join(pids: &[u32]) -> String {
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn network_daemons_are_named_as_comm_shows_them() {
-        // comm is cut to 15 bytes: systemd-networkd shows as systemd-network.
-        assert!(keeps_network("systemd-network"));
-        assert!(keeps_network("NetworkManager"));
-        assert!(keeps_network("dhclient"));
-        assert!(!keeps_network("systemd-networkd"));
-        assert!(!keeps_network("sshd"));
-        assert!(NETWORK_DAEMONS.iter().all(|c| c.len() <= 15));
-    }
 }

@@ -26,6 +26,46 @@ pub fn run(args: &[&str]) -> Result<()> {
     })
 }
 
+/// `systemctl ARGS...` and its standard output, whatever its exit status.
+pub fn capture(args: &[&str]) -> Result<String> {
+    let out = Command::new(PATH)
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::io("spawn", PATH, &e))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `systemctl is-active UNITS...`: one state per unit, in order (`unknown`
+/// for a unit it did not answer for).
+pub fn states(units: &[&str]) -> Vec<String> {
+    let mut args = vec!["is-active"];
+    args.extend(units);
+    let text = capture(&args).unwrap_or_default();
+    let mut states: Vec<String> = text.lines().map(str::to_owned).collect();
+    states.resize(units.len(), "unknown".into());
+    states
+}
+
+/// The service units systemd has active now (`systemctl list-units`).
+pub fn active_services() -> Result<Vec<String>> {
+    let text = capture(&[
+        "list-units",
+        "--type=service",
+        "--state=active",
+        "--no-legend",
+        "--plain",
+    ])?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|u| u.ends_with(".service"))
+        .map(str::to_owned)
+        .collect())
+}
+
 /// [`run`] again every second until it succeeds or `timeout` passes: a
 /// systemd that has just re-executed answers only once it deserialized.
 pub fn run_until_ok(args: &[&str], timeout: Duration) -> Result<()> {

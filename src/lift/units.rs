@@ -1,72 +1,19 @@
-//! The systemd units a lift must move (SPEC.md release 2, facts in
-//! notes/pid1-handoff.md), through systemctl(1): the services whose
-//! programs were brought are restarted into the tmpfs while systemd still
-//! runs, dbus and logind are stopped before PID 1 is handed off, and the
-//! restarted services go back onto the real root on return.
+//! The systemd units a lift must move (release 2; docs/pid1.md), through
+//! systemctl(1): the services active at release are recorded, user
+//! managers are killed and dbus and logind stopped before PID 1 is handed
+//! off (sshd's sockets are kept by lift::sshd).
 
 use std::path::Path;
 
-use super::{OLDROOT, kits, systemctl};
+use super::{kits, systemctl};
 use crate::error::Result;
-use crate::journal::{self, Entry, Journal, Stage, escape};
-use crate::proc::holders::{self, Access, Report, Target};
-use crate::proc::init::{self, Init};
+use crate::journal::{Detail, Event, Journal, Stage};
 
-/// The journal event naming each unit restarted into the tmpfs; return
-/// restarts these onto the real root.
-pub const RESTARTED: &str = "release.restarted";
-
-/// Before the dead-man wait of a live job: with systemd as PID 1, the
-/// services whose programs were brought (sshd with the ssh kit) are
-/// restarted into the tmpfs, so the confirming login proves the tmpfs sshd
-/// works (SPEC.md: "after `enter` and the new sshd are up").
-pub fn restart_brought_now(j: &mut Journal) -> Result<()> {
-    if init::detect(Path::new("/")) != Init::Systemd || !Path::new(systemctl::PATH).exists() {
-        return Ok(());
-    }
-    let target = Target::for_path(Path::new(OLDROOT))?;
-    let report = holders::scan(&target)?;
-    restart_brought(j, &report)
-}
-
-/// The services among `report`'s holders whose exe is a kit's daemon
-/// brought into the tmpfs: restarted, so they run from the tmpfs and new
-/// logins land there. Units this lift already restarted are left alone
-/// (their old sessions may still run the old binary). Journaled, so return
-/// restarts them onto the real root.
-pub fn restart_brought(j: &mut Journal, report: &Report) -> Result<()> {
-    let done = restarted_in_cycle();
-    let mut units: Vec<&str> = Vec::new();
-    for h in &report.processes {
-        let Some(unit) = h.unit.as_deref() else {
-            continue;
-        };
-        let brought = h.access.iter().any(|a| match a {
-            Access::Exe(p) => restarts(unit, program_name(p)) && in_tmpfs(p),
-            _ => false,
-        });
-        if brought && !units.contains(&unit) && !done.iter().any(|d| d == unit) {
-            units.push(unit);
-        }
-    }
-    for unit in units {
-        // Journaled first: if the restart fails, the unit is down and
-        // return must start it again from the real root.
-        j.log(
-            &Stage::Entered,
-            RESTARTED,
-            &format!("unit={}", escape(unit)),
-        )?;
-        systemctl::run(&["restart", unit])?;
-    }
-    Ok(())
-}
-
-/// Whether a lift restarts `unit`, whose main program is `program`, into
-/// the tmpfs: a service running one of the kits' daemons. `plan` and
-/// release both ask this.
-pub fn restarts(unit: &str, program: &str) -> bool {
-    unit.ends_with(".service") && kits::DAEMONS.contains(&program)
+/// Whether a process named `comm` is a daemon of the kits (sshd, its
+/// per-connection `sshd-session`), whose sockets lift::sshd keeps. `plan`
+/// and release both ask this.
+pub fn is_kit_daemon(comm: &str) -> bool {
+    kits::DAEMONS.contains(&comm) || comm == "sshd-session"
 }
 
 /// Whether `unit` is a user manager, killed before the handoff.
@@ -79,34 +26,8 @@ pub fn is_user_manager(unit: &str) -> bool {
 pub const STOPPED_BEFORE_HANDOFF: [&str; 3] =
     ["dbus.socket", "dbus.service", "systemd-logind.service"];
 
-fn program_name(exe: &Path) -> &str {
-    exe.file_name().and_then(|n| n.to_str()).unwrap_or("")
-}
-
-/// Whether `exe` (a path under /oldroot) has its copy in the tmpfs.
-fn in_tmpfs(exe: &Path) -> bool {
-    exe.strip_prefix(OLDROOT)
-        .is_ok_and(|rel| Path::new("/").join(rel).is_file())
-}
-
-/// The units this lift (the journal's current cycle) restarted into the
-/// tmpfs.
-pub fn restarted_in_cycle() -> Vec<String> {
-    let entries = journal::read().ok().flatten().unwrap_or_default();
-    restarted_in(journal::current_cycle(&entries))
-}
-
-/// The units `cycle` (one lift's journal entries) restarted into the tmpfs.
-pub fn restarted_in(cycle: &[Entry]) -> Vec<String> {
-    cycle
-        .iter()
-        .filter(|e| e.event == RESTARTED)
-        .filter_map(|e| e.get("unit"))
-        .collect()
-}
-
-/// notes/pid1-handoff.md: dbus and logind must be stopped while systemd
-/// still runs, or the resumed systemd stalls ~100 s on a dead dbus. Uses
+/// dbus and logind must be stopped while systemd still runs, or the
+/// resumed systemd stalls ~100 s on a dead dbus (docs/pid1.md). Uses
 /// the systemctl brought into the tmpfs; without one, this is journaled.
 ///
 /// The user managers (`user@UID.service`) are killed first: sent SIGTERM
@@ -119,8 +40,8 @@ pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         return j.log(
             &Stage::Entered,
-            "release.warning",
-            "why=no%20systemctl%20in%20the%20tmpfs",
+            Event::ReleaseWarning,
+            Detail::new().with("why", "no systemctl in the tmpfs"),
         );
     }
     let steps: [&[&str]; 3] = [
@@ -142,12 +63,36 @@ pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
         };
         j.log(
             &Stage::Entered,
-            "release.units",
-            &format!(
-                "systemctl={} outcome={}",
-                escape(&args.join(" ")),
-                escape(&outcome)
-            ),
+            Event::ReleaseUnits,
+            Detail::new()
+                .with("systemctl", args.join(" "))
+                .with("outcome", outcome),
+        )?;
+    }
+    // Started again on return, with the units release stops.
+    for unit in STOPPED_BEFORE_HANDOFF {
+        j.log(
+            &Stage::Entered,
+            Event::ReleaseStopped,
+            super::comeback::Comeback::Unit(unit.to_owned())
+                .encode(Detail::new().with("unit", unit)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Journals the service units active now (`record.unit`), while systemd
+/// still answers: return starts again those that are not active then, and
+/// nothing else.
+pub fn record_active(j: &mut Journal) -> Result<()> {
+    if !Path::new(systemctl::PATH).exists() {
+        return Ok(());
+    }
+    for unit in systemctl::active_services()? {
+        j.log(
+            &Stage::Entered,
+            Event::RecordUnit,
+            Detail::new().with("name", unit),
         )?;
     }
     Ok(())

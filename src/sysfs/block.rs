@@ -107,6 +107,20 @@ fn walk(sysfs: &Path, major: u32, minor: u32, depth: usize) -> Result<Node> {
     })
 }
 
+/// Whether block device `dev` is built on `root` (device-mapper or md
+/// `slaves/`, at any depth): such a device holds the root device open.
+pub fn stacked_on(dev: (u32, u32), root: (u32, u32)) -> bool {
+    fn go(dev: (u32, u32), root: (u32, u32), depth: usize) -> bool {
+        let dir = Path::new("/sys/dev/block").join(format!("{}:{}", dev.0, dev.1));
+        depth < MAX_DEPTH
+            && list_dir(&dir.join("slaves"))
+                .iter()
+                .filter_map(|s| dev_of(s))
+                .any(|d| d == root || go(d, root, depth + 1))
+    }
+    go(dev, root, 0)
+}
+
 /// MAJ:MIN from a device directory's `dev` file.
 fn dev_of(dir: &Path) -> Option<(u32, u32)> {
     let s = read_trim(&dir.join("dev"))?;

@@ -56,7 +56,7 @@ scenario_checks() {
     # from a new login released it.
     check_eq dead-man-armed 600 "$(ev_value job.wait-confirm seconds)" "job.wait-confirm seconds="
     check_eq confirmed yes "$([[ -n $(ev_time job.confirm) ]] && echo yes || echo no)" "job.confirm journaled:"
-    # SPEC: the worker waits for the confirm once the tmpfs sshd is up, so
+    # The worker waits for the confirm once the tmpfs sshd is up, so
     # that the confirming login proves the new sshd works.
     local restarted waiting
     restarted=$(ev_index release.restarted 'unit=ssh') waiting=$(ev_index job.wait-confirm)

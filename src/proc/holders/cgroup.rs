@@ -36,6 +36,12 @@ pub fn unit(text: &[u8]) -> Option<&[u8]> {
 }
 
 /// The first component of a cgroup path that is a unit name.
+/// The systemd unit process `pid` runs in, from /proc/PID/cgroup.
+pub fn unit_of(pid: u32) -> Option<String> {
+    let text = std::fs::read(format!("/proc/{pid}/cgroup")).ok()?;
+    unit(&text).map(|u| String::from_utf8_lossy(u).into_owned())
+}
+
 pub fn unit_of_path(path: &[u8]) -> Option<&[u8]> {
     path.split(|&c| c == b'/')
         .find(|c| SUFFIXES.iter().any(|s| c.len() > s.len() && c.ends_with(s)))

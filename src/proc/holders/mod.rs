@@ -1,5 +1,5 @@
 //! `rootlift holders`: every process and kernel object that keeps a
-//! filesystem busy, and how (SPEC.md, "Rescue toolbox"). Matching is by
+//! filesystem busy, and how (docs/commands.md, "Rescue toolbox"). Matching is by
 //! device number, never by path prefix: a file is on the target when its
 //! st_dev is the target's (stat(2) of the /proc magic links follows them
 //! into whatever mount namespace or chroot the process sees).

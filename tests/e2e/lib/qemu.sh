@@ -25,7 +25,7 @@ start_qemu() {
     local -a qemu=(qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 2 -m "$QEMU_MEM"
         -nographic -no-reboot -monitor none -serial stdio
         -kernel "$GUEST_DIR/vmlinuz" -initrd "$GUEST_DIR/initrd.img"
-        -append 'root=/dev/mapper/vg0-root ro console=ttyS0 quiet loglevel=5'
+        -append 'root=/dev/mapper/vg0-root ro console=ttyS0 quiet loglevel=5 no_timer_check'
         -drive "file=$disk,if=virtio,format=raw"
         -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22")
     echo "=== e2e: boot at $(date -u +%FT%TZ), ssh port $PORT" >>"$SERIAL_LOG"

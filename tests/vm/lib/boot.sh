@@ -7,7 +7,7 @@
 # DISK_FILES, KERNEL_IMAGE; the console goes to RUNDIR/serial.log.
 boot_guest() {
     local run=$1 log=$1/serial.log disk rc=0 result err
-    local append="console=$CONSOLE panic=-1"
+    local append="console=$CONSOLE panic=-1${KERNEL_ARGS:+ $KERNEL_ARGS}"
     [[ ${VM_DEBUG:-} == 1 ]] || append+=" quiet loglevel=3"
     [[ ${VM_TRACE:-} == 1 ]] && append+=" vm.trace=1"
     [[ $PID1 == yes ]] && append+=" vm.pid1=1"

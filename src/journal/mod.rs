@@ -1,12 +1,22 @@
-//! The journal, `/run/rootlift/journal` (SPEC.md, "The journal"): append-only
-//! text, one line per step event, `<unix-time> <stage> <event> <detail>`,
+//! The journal, `/run/rootlift/journal` (docs/design.md, "The journal"): append-only
+//! text, one line per step event, `<unix-time> <stage> <event> <detail>`
+//! (the time in seconds, with milliseconds after a dot),
 //! fsync'd after every line and copied into the kernel log through
 //! `/dev/kmsg` (see Documentation/ABI/testing/dev-kmsg) with the prefix
 //! `rootlift:` so it survives on the console and in dmesg.
 //!
-//! `detail` is a list of `key=value` words; values are percent-escaped
-//! (`%20` space, `%25` percent, `%0a` newline) so every event stays one line
-//! and one word per field.
+//! `event` is one of [`Event`]; `detail` is a list of `key=value` words
+//! built by [`Detail`], whose values are escaped so every event stays one
+//! line and one word per field.
+
+mod detail;
+mod event;
+mod follow;
+pub mod kmsg;
+
+pub use detail::{Detail, escape, get, unescape};
+pub use event::Event;
+pub use follow::follow;
 
 use std::fmt;
 use std::io::Write;
@@ -23,7 +33,7 @@ use crate::error::{Error, Result};
 pub const DIR: &str = "/run/rootlift";
 pub const PATH: &str = "/run/rootlift/journal";
 
-/// Where a lift stands (SPEC.md: idle → entered → released → job →
+/// Where a lift stands (docs/design.md: idle → entered → released → job →
 /// returning → returned, plus failed:<step>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
@@ -79,9 +89,12 @@ impl fmt::Display for Stage {
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// Unix time, whole seconds.
     pub time: u64,
+    /// Unix time in milliseconds (`time` * 1000 for lines written without).
+    pub ms: u64,
     pub stage: Stage,
-    pub event: String,
+    pub event: Event,
     /// Raw `key=value` words, values still escaped.
     pub detail: String,
 }
@@ -89,17 +102,33 @@ pub struct Entry {
 impl Entry {
     /// The unescaped value of `key` in the detail.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.detail.split(' ').find_map(|w| {
-            let (k, v) = w.split_once('=')?;
-            if k == key { unescape(v) } else { None }
-        })
+        get(&self.detail, key)
+    }
+
+    /// Whether this is `event` with `key` equal to `value`.
+    pub fn is(&self, event: Event, key: &str, value: &str) -> bool {
+        self.event == event && self.get(key).as_deref() == Some(value)
+    }
+
+    /// The line as the journal holds it.
+    pub fn line(&self) -> String {
+        format!(
+            "{}.{:03} {} {} {}",
+            self.time,
+            self.ms % 1000,
+            self.stage,
+            self.event,
+            self.detail
+        )
     }
 }
 
 /// An open journal, appending.
 pub struct Journal {
     file: std::fs::File,
-    kmsg: Option<std::fs::File>,
+    kmsg: kmsg::Kmsg,
+    /// Where it is, so it can be read back.
+    path: std::path::PathBuf,
 }
 
 impl Journal {
@@ -116,93 +145,58 @@ impl Journal {
         .map_err(|e| Error::sys("open", PATH, e))?;
         let file = std::fs::File::from(fd);
         drop_cut_line(&file)?;
-        let kmsg = openat(
-            CWD,
-            "/dev/kmsg",
-            OFlags::WRONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ok()
-        .map(std::fs::File::from);
-        Ok(Journal { file, kmsg })
+        Ok(Journal {
+            file,
+            kmsg: kmsg::Kmsg::open(),
+            path: PATH.into(),
+        })
+    }
+
+    /// A journal in the file `path`, without the kernel-log copy: for the
+    /// unit tests, which must not write the host's journal.
+    #[cfg(test)]
+    pub fn for_test(path: &Path) -> Journal {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("open the test journal");
+        Journal {
+            file,
+            kmsg: kmsg::Kmsg::none(),
+            path: path.into(),
+        }
+    }
+
+    /// The entries of the latest lift, as written so far.
+    pub fn cycle(&self) -> Result<Vec<Entry>> {
+        let shown = self.path.display();
+        let text =
+            std::fs::read_to_string(&self.path).map_err(|e| Error::io("read", &shown, &e))?;
+        let entries = parse(&text)?;
+        Ok(current_cycle(&entries).to_vec())
     }
 
     /// Appends one event and fsyncs it; the kernel-log copy is best effort
-    /// (kmsg may be missing or rate-limited).
-    pub fn log(&mut self, stage: &Stage, event: &str, detail: &str) -> Result<()> {
+    /// (kmsg may be missing).
+    pub fn log(&mut self, stage: &Stage, event: Event, detail: Detail) -> Result<()> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
+            .map(|d| d.as_millis())
             .unwrap_or(0);
-        let line = format!("{now} {stage} {event} {detail}\n");
+        let line = format!(
+            "{}.{:03} {stage} {event} {detail}\n",
+            now / 1000,
+            now % 1000
+        );
         self.file
             .write_all(line.as_bytes())
             .map_err(|e| Error::io("write", PATH, &e))?;
         fsync(&self.file).map_err(|e| Error::sys("fsync", PATH, e))?;
-        if let Some(k) = self.kmsg.as_mut() {
-            for record in kmsg_records(&format!("rootlift: {stage} {event}"), detail) {
-                let _ = k.write_all(record.as_bytes());
-            }
-        }
+        self.kmsg
+            .write_event(&format!("rootlift: {stage} {event}"), detail.as_str());
         Ok(())
     }
-}
-
-/// The longest record /dev/kmsg takes: printk's LOG_LINE_MAX (1024 less
-/// the 48-byte PREFIX_MAX in kernel/printk/printk.c); a longer write fails
-/// with EINVAL and the event would be missing from dmesg.
-pub const KMSG_RECORD_MAX: usize = 1024 - 48;
-
-/// The kernel-log copy of one event: `HEAD DETAIL\n` when it fits in one
-/// record, else the detail cut at word boundaries (inside a word only when
-/// one word alone is too long) into records `HEAD part=I/N WORDS\n`.
-pub fn kmsg_records(head: &str, detail: &str) -> Vec<String> {
-    let whole = format!("{head} {detail}\n");
-    if whole.len() <= KMSG_RECORD_MAX {
-        return vec![whole];
-    }
-    // Room for the detail after "HEAD part=III/NNN " and the newline.
-    let room = KMSG_RECORD_MAX
-        .saturating_sub(head.len() + " part=999/999 \n".len())
-        .max(16);
-    let mut chunks: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in detail.split(' ') {
-        let mut rest = word;
-        loop {
-            let sep = usize::from(!cur.is_empty());
-            if cur.len() + sep + rest.len() <= room {
-                if sep == 1 {
-                    cur.push(' ');
-                }
-                cur.push_str(rest);
-                break;
-            }
-            if !cur.is_empty() {
-                chunks.push(std::mem::take(&mut cur));
-                continue;
-            }
-            // One word longer than a record: cut it on a char boundary.
-            let mut cut = room.min(rest.len());
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            chunks.push(rest[..cut].to_owned());
-            rest = &rest[cut..];
-            if rest.is_empty() {
-                break;
-            }
-        }
-    }
-    if !cur.is_empty() {
-        chunks.push(cur);
-    }
-    let n = chunks.len();
-    chunks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{head} part={}/{n} {c}\n", i + 1))
-        .collect()
 }
 
 /// A write cut short (power loss, a killed writer) leaves a last line
@@ -267,9 +261,9 @@ pub fn parse(text: &str) -> Result<Vec<Entry>> {
         }
         let bad = |why: &str| Error::invalid("journal", PATH, format!("line {}: {why}", n + 1));
         let mut f = line.splitn(4, ' ');
-        let time = f
+        let (time, ms) = f
             .next()
-            .and_then(|t| t.parse().ok())
+            .and_then(parse_time)
             .ok_or_else(|| bad("bad time"))?;
         let stage = f
             .next()
@@ -279,19 +273,33 @@ pub fn parse(text: &str) -> Result<Vec<Entry>> {
             .next()
             .filter(|e| !e.is_empty())
             .ok_or_else(|| bad("no event"))?;
+        let event = Event::parse(event).ok_or_else(|| bad("unknown event"))?;
         entries.push(Entry {
             time,
+            ms,
             stage,
-            event: event.to_owned(),
+            event,
             detail: f.next().unwrap_or("").to_owned(),
         });
     }
     Ok(entries)
 }
 
+/// `SECONDS` or `SECONDS.MMM`: whole seconds and milliseconds.
+fn parse_time(t: &str) -> Option<(u64, u64)> {
+    let (secs, frac) = match t.split_once('.') {
+        Some((s, f)) if f.len() == 3 && f.bytes().all(|b| b.is_ascii_digit()) => (s, f),
+        Some(_) => return None,
+        None => (t, "000"),
+    };
+    let secs: u64 = secs.parse().ok()?;
+    let ms = secs.checked_mul(1000)?.checked_add(frac.parse().ok()?)?;
+    Some((secs, ms))
+}
+
 /// The entries of the latest lift: from its last `enter.begin` on.
 pub fn current_cycle(entries: &[Entry]) -> &[Entry] {
-    match entries.iter().rposition(|e| e.event == "enter.begin") {
+    match entries.iter().rposition(|e| e.event == Event::EnterBegin) {
         Some(i) => &entries[i..],
         None => &entries[entries.len()..],
     }
@@ -303,40 +311,6 @@ pub fn current_stage(entries: &[Entry]) -> Stage {
         .last()
         .map(|e| e.stage.clone())
         .unwrap_or(Stage::Idle)
-}
-
-/// Escapes a value so it stays one word on one line.
-pub fn escape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '%' => out.push_str("%25"),
-            '\n' => out.push_str("%0a"),
-            '\t' => out.push_str("%09"),
-            '=' => out.push_str("%3d"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Undoes [`escape`]; `None` on a malformed escape.
-pub fn unescape(v: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(v.len());
-    let b = v.as_bytes();
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -395,54 +369,5 @@ mod tests {
             let err = parse(bad).unwrap_err().to_string();
             assert!(err.contains("line 1"), "{bad:?}: {err}");
         }
-    }
-
-    #[test]
-    fn escaping_keeps_one_word() {
-        let v = "a b%c\nd=e\tf";
-        let e = escape(v);
-        assert!(!e.contains([' ', '\n', '=', '\t']));
-        assert_eq!(unescape(&e).unwrap(), v);
-        assert!(unescape("%zz").is_none());
-        assert!(unescape("%2").is_none());
-    }
-
-    #[test]
-    fn kmsg_records_fit_and_keep_every_word() {
-        let head = "rootlift: entered release.holder";
-        let short = kmsg_records(head, "pid=1 comm=systemd");
-        assert_eq!(short, vec![format!("{head} pid=1 comm=systemd\n")]);
-
-        let words: Vec<String> = (0..300).map(|i| format!("w{i}=x")).collect();
-        let detail = words.join(" ");
-        let recs = kmsg_records(head, &detail);
-        assert!(recs.len() > 1);
-        let n = recs.len();
-        let mut back = Vec::new();
-        for (i, r) in recs.iter().enumerate() {
-            assert!(r.len() <= KMSG_RECORD_MAX, "{}", r.len());
-            let prefix = format!("{head} part={}/{n} ", i + 1);
-            let body = r.strip_prefix(&prefix).and_then(|b| b.strip_suffix('\n'));
-            back.push(body.expect("record shape").to_owned());
-        }
-        assert_eq!(back.join(" "), detail);
-
-        // One word longer than a record is cut, nothing lost, UTF-8 kept.
-        let long = "ä".repeat(KMSG_RECORD_MAX);
-        let recs = kmsg_records(head, &long);
-        let n = recs.len();
-        let joined: String = recs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                assert!(r.len() <= KMSG_RECORD_MAX);
-                let prefix = format!("{head} part={}/{n} ", i + 1);
-                r.strip_prefix(&prefix)
-                    .unwrap()
-                    .trim_end_matches('\n')
-                    .to_owned()
-            })
-            .collect();
-        assert_eq!(joined, long);
     }
 }

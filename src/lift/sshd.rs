@@ -1,0 +1,551 @@
+//! The operator's way in during a lift, with no connection ever refused.
+//!
+//! The sshd listening on the SSH port runs from the old root and must go.
+//! Restarting it leaves a moment with no socket listening, and a connection
+//! that arrives then is refused. Instead the listening sockets themselves
+//! change hands (pidfd_getfd(2), Linux 5.6): rootlift's keeper, running from
+//! the tmpfs, takes duplicates of them from the running sshd, which is then
+//! stopped; the sockets stay open and listening all along, connections
+//! queue in their backlog, and the keeper serves each with `sshd -i`
+//! (sshd(8) inetd mode) from the tmpfs. On return the real sshd takes the
+//! same sockets from the keeper the same way and is started with them as
+//! systemd's socket activation passes sockets (sd_listen_fds(3):
+//! `LISTEN_FDS`, `LISTEN_PID`, fds from 3), which Debian's sshd accepts;
+//! under systemd through a runtime drop-in that wraps its unit's ExecStart
+//! for that one start. Where the sshd cannot take sockets this way, the
+//! keeper lets go and sshd is started as usual (a short gap: `plan` says
+//! so).
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, PidfdFlags, PidfdGetfdFlags, Signal};
+
+use super::systemctl;
+use crate::error::{Error, Result};
+use crate::journal::{Detail, Entry, Event, Journal, Stage};
+use crate::proc::init::Init;
+
+/// The hidden subcommand of the keeper: `internal-ssh-keeper FD...`.
+pub const INTERNAL_KEEPER: &str = "internal-ssh-keeper";
+/// The hidden subcommand that takes the sockets back and execs the real
+/// sshd: `internal-ssh-handback KEEPER_PID FD,FD... -- SSHD ARGS...`.
+pub const INTERNAL_HANDBACK: &str = "internal-ssh-handback";
+
+/// The sshd every connection is served by, as the kit brought it.
+pub const SSHD: &str = "/usr/sbin/sshd";
+/// Where the runtime drop-in for the handback goes (systemd.unit(5):
+/// `/run/systemd/system/UNIT.d/*.conf`).
+const DROPIN_DIR: &str = "/run/systemd/system";
+const DROPIN: &str = "zz-rootlift-handback.conf";
+
+/// The running sshd that listens, and its listening sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub pid: u32,
+    /// Its fd numbers that are listening TCP sockets.
+    pub fds: Vec<i32>,
+    /// Its systemd unit, when it runs in one.
+    pub unit: Option<String>,
+}
+
+/// The inodes of the TCP sockets in LISTEN state, from /proc/net/tcp and
+/// tcp6 (proc(5): `sl local rem st ... inode`, state 0A is LISTEN).
+pub fn listening_inodes(tables: &[&str]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for text in tables {
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.get(3) == Some(&"0A")
+                && let Some(inode) = f.get(9).and_then(|i| i.parse().ok())
+            {
+                out.push(inode);
+            }
+        }
+    }
+    out
+}
+
+/// The sshd process that holds listening sockets, if one runs.
+pub fn find_listener() -> Option<Listener> {
+    let tables: Vec<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let inodes = listening_inodes(&tables.iter().map(String::as_str).collect::<Vec<_>>());
+    for (pid, dir) in crate::proc::processes() {
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim_end() != "sshd" {
+            continue;
+        }
+        let mut fds = Vec::new();
+        for e in std::fs::read_dir(dir.join("fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Some(n) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            let target = std::fs::read_link(e.path()).unwrap_or_default();
+            let inode = target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse::<u64>().ok());
+            if inode.is_some_and(|i| inodes.contains(&i)) {
+                fds.push(n);
+            }
+        }
+        if !fds.is_empty() {
+            fds.sort_unstable();
+            let unit = crate::proc::holders::cgroup::unit_of(pid);
+            return Some(Listener { pid, fds, unit });
+        }
+    }
+    None
+}
+
+/// Whether `sshd` takes listening sockets the way systemd's socket
+/// activation passes them (it imports sd_listen_fds(3)).
+pub fn takes_sockets(sshd: &Path) -> bool {
+    std::fs::read(sshd).is_ok_and(|b| b.windows(14).any(|w| w == b"sd_listen_fds\0"))
+}
+
+fn pid(n: u32) -> Result<Pid> {
+    i32::try_from(n)
+        .ok()
+        .and_then(Pid::from_raw)
+        .ok_or_else(|| Error::Failed(format!("bad pid {n}")))
+}
+
+/// Duplicates of `fds` of process `owner` (pidfd_getfd(2)), close-on-exec.
+fn take(owner: u32, fds: &[i32]) -> Result<Vec<OwnedFd>> {
+    let pidfd = rustix::process::pidfd_open(pid(owner)?, PidfdFlags::empty())
+        .map_err(|e| Error::sys("pidfd_open", format_args!("pid {owner}"), e))?;
+    fds.iter()
+        .map(|&fd| {
+            rustix::process::pidfd_getfd(&pidfd, fd, PidfdGetfdFlags::empty())
+                .map_err(|e| Error::sys("pidfd_getfd", format_args!("pid {owner} fd {fd}"), e))
+        })
+        .collect()
+}
+
+/// The tmpfs's sshd configuration test (`sshd -t`): every program and file
+/// the installed OpenSSH needs must have been brought (OpenSSH 9.8 and
+/// later exec sshd-session and sshd-auth for each connection).
+pub fn check_kit() -> Result<()> {
+    let out = Command::new(SSHD)
+        .arg("-t")
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .map_err(|e| Error::io("spawn", SSHD, &e))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(Error::Failed(format!(
+        "{SSHD} -t in the tmpfs: {}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    )))
+}
+
+/// With the sshd kit in the tmpfs and no keeper yet in this lift: the
+/// listening sockets are taken over (before the dead-man wait, so the
+/// confirming login proves the tmpfs sshd; or at release, for a lift made
+/// step by step).
+pub fn keep_logins(j: &mut Journal, init: &Init) -> Result<()> {
+    if !Path::new(SSHD).is_file() || Kept::from_cycle(&j.cycle()?).is_some() {
+        return Ok(());
+    }
+    take_over(j, init)
+}
+
+/// Takes the listening sockets over into a keeper running from the tmpfs,
+/// then stops the sshd that ran from the old root (its unit through
+/// systemd, else SIGTERM). Journaled as `release.ssh-keeper`.
+pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
+    let Some(l) = find_listener() else {
+        return j.log(
+            &Stage::Entered,
+            Event::ReleaseWarning,
+            Detail::new().with("why", "no sshd listens: nothing to keep"),
+        );
+    };
+    check_kit()?;
+    let taken = take(l.pid, &l.fds)?;
+    // The keeper inherits them: not close-on-exec, passed by number.
+    let mut args: Vec<String> = vec![INTERNAL_KEEPER.to_owned()];
+    for fd in &taken {
+        rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty())
+            .map_err(|e| Error::sys("fcntl(F_SETFD)", "a listening socket", e))?;
+        args.push(fd.as_raw_fd().to_string());
+    }
+    let keeper = Command::new(super::SELF_IN_TMPFS)
+        .args(&args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io("spawn", super::SELF_IN_TMPFS, &e))?;
+    drop(taken);
+    let fds: Vec<String> = l.fds.iter().map(i32::to_string).collect();
+    let kept: Vec<String> = args[1..].to_vec();
+    j.log(
+        &Stage::Entered,
+        Event::ReleaseSshKeeper,
+        Detail::new()
+            .with("keeper", keeper.id())
+            .with("fds", kept.join(","))
+            .with("from", l.pid)
+            .with("from_fds", fds.join(","))
+            .with_opt("unit", l.unit.as_deref()),
+    )?;
+    // The old sshd goes; its sockets stay open in the keeper. Its unit's
+    // downtime is counted from here (clients see none).
+    let unit = l.unit.as_deref().filter(|u| u.ends_with(".service"));
+    j.log(
+        &Stage::Entered,
+        Event::ReleaseStopped,
+        Detail::new()
+            .with("pid", l.pid)
+            .with("comm", "sshd")
+            .with("unit", unit.unwrap_or("-"))
+            .with("back", "none")
+            .with("served_by", "keeper"),
+    )?;
+    match (init, unit) {
+        (Init::Systemd, Some(u)) if Path::new(systemctl::PATH).exists() => {
+            systemctl::run(&["stop", u])?;
+        }
+        _ => {
+            let _ = rustix::process::kill_process(pid(l.pid)?, Signal::TERM);
+        }
+    }
+    wait_gone(l.pid, Duration::from_secs(10))
+}
+
+fn wait_gone(p: u32, within: Duration) -> Result<()> {
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{p}")).exists() {
+        let zombie = std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        });
+        if zombie {
+            break;
+        }
+        if start.elapsed() > within {
+            return Err(Error::Failed(format!("sshd {p} did not stop")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// `rootlift internal-ssh-keeper FD...`: accepts on each listening socket
+/// and serves every connection with `sshd -i`, until it is killed.
+pub fn keeper(fds: &[String]) -> Result<()> {
+    let _ = rustix::process::setsid();
+    crate::sys_process::ignore_hangup();
+    // Served connections are never waited for: let the kernel reap them.
+    crate::sys_process::ignore_children();
+    let mut listeners = Vec::new();
+    for fd in fds {
+        let n: i32 = fd
+            .parse()
+            .map_err(|_| Error::Usage(format!("{INTERNAL_KEEPER}: bad fd {fd}")))?;
+        listeners.push(crate::sys_process::adopt_fd(n)?);
+    }
+    let threads: Vec<_> = listeners
+        .into_iter()
+        .map(|fd| std::thread::spawn(move || serve(std::net::TcpListener::from(fd))))
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(())
+}
+
+fn serve(listener: std::net::TcpListener) {
+    loop {
+        let Ok((conn, _)) = listener.accept() else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let out = conn.try_clone();
+        let (Ok(out), inn) = (out, OwnedFd::from(conn)) else {
+            continue;
+        };
+        let _ = Command::new(SSHD)
+            .arg("-i")
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .stdin(Stdio::from(inn))
+            .stdout(Stdio::from(OwnedFd::from(out)))
+            .stderr(Stdio::null())
+            .spawn();
+    }
+}
+
+/// What the keeper's journal line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub keeper: u32,
+    /// The sockets' fd numbers in the keeper.
+    pub fds: Vec<i32>,
+    pub unit: Option<String>,
+}
+
+impl Kept {
+    pub fn from_cycle(cycle: &[Entry]) -> Option<Kept> {
+        let e = cycle
+            .iter()
+            .rev()
+            .find(|e| e.event == Event::ReleaseSshKeeper)?;
+        Some(Kept {
+            keeper: e.get("keeper")?.parse().ok()?,
+            fds: e
+                .get("fds")?
+                .split(',')
+                .map(|f| f.parse().ok())
+                .collect::<Option<_>>()?,
+            unit: e.get("unit"),
+        })
+    }
+
+    fn alive(&self) -> bool {
+        std::fs::read(format!("/proc/{}/cmdline", self.keeper)).is_ok_and(|c| {
+            c.split(|&b| b == 0)
+                .any(|a| a == INTERNAL_KEEPER.as_bytes())
+        })
+    }
+}
+
+/// On return, once init answers: the real sshd takes the sockets from the
+/// keeper and the keeper ends. Journals `return.ssh-handback` and, for the
+/// unit, `return.up`.
+pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
+    let Some(kept) = Kept::from_cycle(cycle) else {
+        return Ok(());
+    };
+    if !kept.alive() {
+        return Ok(());
+    }
+    let start = Instant::now();
+    let how = if takes_sockets(Path::new(SSHD)) {
+        handback_with_sockets(&kept, init)?
+    } else {
+        // No socket activation: the keeper lets go, sshd binds anew.
+        stop_keeper(&kept);
+        start_plainly(&kept, init)?;
+        "restart"
+    };
+    stop_keeper(&kept);
+    j.log(
+        &Stage::Returning,
+        Event::ReturnSshHandback,
+        Detail::new()
+            .with("how", how)
+            .with("ms", start.elapsed().as_millis()),
+    )?;
+    if let Some(unit) = &kept.unit {
+        j.log(
+            &Stage::Returning,
+            Event::ReturnUp,
+            Detail::new()
+                .with("unit", unit)
+                .with("after_ms", start.elapsed().as_millis()),
+        )?;
+    }
+    Ok(())
+}
+
+fn stop_keeper(kept: &Kept) {
+    if kept.alive()
+        && let Ok(p) = pid(kept.keeper)
+    {
+        let _ = rustix::process::kill_process(p, Signal::TERM);
+    }
+}
+
+/// The command line that takes the sockets from the keeper and execs
+/// `sshd ARGS`.
+fn handback_argv(kept: &Kept, sshd: &[String]) -> Vec<String> {
+    let fds: Vec<String> = kept.fds.iter().map(i32::to_string).collect();
+    let mut v = vec![
+        format!("{}{}", super::NEWROOT, super::SELF_IN_TMPFS),
+        INTERNAL_HANDBACK.to_owned(),
+        kept.keeper.to_string(),
+        fds.join(","),
+        "--".to_owned(),
+    ];
+    v.extend(sshd.iter().cloned());
+    v
+}
+
+fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<&'static str> {
+    match (init, kept.unit.as_deref()) {
+        (Init::Systemd, Some(unit)) if Path::new(systemctl::PATH).exists() => {
+            // The unit's own command line, wrapped for this one start.
+            let exec = systemctl::capture(&["show", "--property=ExecStart", "--value", unit])?;
+            let argv = exec_argv(&exec)
+                .ok_or_else(|| Error::Failed(format!("{unit}: no ExecStart= in {exec:?}")))?;
+            let dir = format!("{DROPIN_DIR}/{unit}.d");
+            let file = format!("{dir}/{DROPIN}");
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("mkdir", &dir, &e))?;
+            let text = format!(
+                "# rootlift: the listening sockets go back to sshd; removed at once\n\
+                 [Service]\nExecStart=\nExecStart={}\n",
+                handback_argv(kept, &argv).join(" ")
+            );
+            std::fs::write(&file, text).map_err(|e| Error::io("write", &file, &e))?;
+            let started =
+                systemctl::run(&["daemon-reload"]).and_then(|()| systemctl::run(&["start", unit]));
+            let _ = std::fs::remove_file(&file);
+            let _ = std::fs::remove_dir(&dir);
+            systemctl::run(&["daemon-reload"])?;
+            started?;
+        }
+        _ => {
+            Command::new(format!("{}{}", super::NEWROOT, super::SELF_IN_TMPFS))
+                .args(&handback_argv(kept, &[SSHD.to_owned(), "-D".to_owned()])[1..])
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| Error::io("spawn", "the sshd handback", &e))?;
+            wait_listening(Duration::from_secs(20))?;
+        }
+    }
+    Ok("sockets")
+}
+
+/// Waits until an sshd other than the keeper's children listens.
+fn wait_listening(within: Duration) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if find_listener().is_some() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(Error::Failed("the real sshd does not listen".into()))
+}
+
+fn start_plainly(kept: &Kept, init: &Init) -> Result<()> {
+    match (init, kept.unit.as_deref()) {
+        (Init::Systemd, Some(unit)) => systemctl::run(&["start", unit]),
+        _ => {
+            let status = Command::new("/etc/init.d/ssh")
+                .arg("start")
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .status()
+                .map_err(|e| Error::io("spawn", "/etc/init.d/ssh", &e))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(Error::Command {
+                    program: "/etc/init.d/ssh start".into(),
+                    status: status.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// The `argv[]=` of `systemctl show --property=ExecStart --value`:
+/// `{ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D $SSHD_OPTS ; ... }`.
+pub fn exec_argv(show: &str) -> Option<Vec<String>> {
+    let rest = show.split_once("argv[]=")?.1;
+    let argv = rest.split(" ;").next()?.trim();
+    let v: Vec<String> = argv.split_whitespace().map(str::to_owned).collect();
+    (!v.is_empty()).then_some(v)
+}
+
+/// `rootlift internal-ssh-handback KEEPER FD,FD... -- SSHD ARGS...`: takes
+/// the keeper's sockets, places them at fd 3, 4, ..., says so in
+/// `LISTEN_FDS`/`LISTEN_PID` (sd_listen_fds(3)), and execs sshd.
+pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let keeper: u32 = keeper
+        .parse()
+        .map_err(|_| Error::Usage(format!("{INTERNAL_HANDBACK}: bad pid {keeper}")))?;
+    let fds: Vec<i32> = fds
+        .split(',')
+        .map(|f| f.parse())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::Usage(format!("{INTERNAL_HANDBACK}: bad fds {fds}")))?;
+    let taken = take(keeper, &fds)?;
+    for (i, fd) in taken.iter().enumerate() {
+        let at = 3 + i32::try_from(i).map_err(|_| Error::Failed("too many fds".into()))?;
+        crate::sys_process::dup_to(fd.as_fd(), at)?;
+    }
+    drop(taken);
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| Error::Usage(format!("{INTERNAL_HANDBACK}: no command")))?;
+    let err = Command::new(program)
+        .args(args)
+        .env("LISTEN_FDS", fds.len().to_string())
+        .env("LISTEN_PID", std::process::id().to_string())
+        .exec();
+    Err(Error::io("execve", program.to_string_lossy(), &err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_sockets_are_read_from_proc_net_tcp() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 19431 1 0000000000000000 100 0 0 10 0\n   1: 0F02000A:0016 0202000A:C350 01 00000000:00000000 02:0009F3D8 00000000     0        0 21001 4 0000000000000000 20 4 29 10 -1\n";
+        let tcp6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 19433 1 0000000000000000 100 0 0 10 0\n";
+        assert_eq!(listening_inodes(&[tcp, tcp6]), [19431, 19433]);
+        assert_eq!(listening_inodes(&[""]), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn the_units_command_line_is_read_from_systemctl_show() {
+        let show = "{ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D $SSHD_OPTS ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n";
+        assert_eq!(
+            exec_argv(show).unwrap(),
+            ["/usr/sbin/sshd", "-D", "$SSHD_OPTS"]
+        );
+        assert_eq!(exec_argv("{ path=/x ; }"), None);
+        assert_eq!(exec_argv(""), None);
+    }
+
+    #[test]
+    fn the_keepers_line_reads_back() {
+        let text = "1.000 idle enter.begin pid=1\n2.000 entered release.ssh-keeper keeper=77 fds=5,6 from=40 from_fds=3,4 unit=ssh.service\n";
+        let kept = Kept::from_cycle(&crate::journal::parse(text).unwrap()).unwrap();
+        assert_eq!(
+            kept,
+            Kept {
+                keeper: 77,
+                fds: vec![5, 6],
+                unit: Some("ssh.service".into())
+            }
+        );
+        let argv = handback_argv(&kept, &["/usr/sbin/sshd".into(), "-D".into()]);
+        assert_eq!(
+            argv,
+            [
+                "/run/rootlift/root/usr/bin/rootlift",
+                INTERNAL_HANDBACK,
+                "77",
+                "5,6",
+                "--",
+                "/usr/sbin/sshd",
+                "-D"
+            ]
+        );
+    }
+}
