@@ -16,13 +16,13 @@ scenario_deb() {
     wait_ssh "$BOOT_TIMEOUT"
     wait_systemd "$BOOT_TIMEOUT" >/dev/null
     gscp "$deb" "/tmp/$(basename "$deb")"
-    gsave deb.install "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download /tmp/$(basename "$deb") && dpkg-query -W -f '\${Status} \${Version}' rootlift"
+    gsave deb.install "DEBIAN_FRONTEND=noninteractive apt-get install -y /tmp/$(basename "$deb") && dpkg-query -W -f '\${Status} \${Version}' rootlift"
     check_eq deb-installed "install ok installed $version" "$(tail -n 1 "$RUN_DIR/deb.install")" \
         "apt install ./$(basename "$deb"), then dpkg:"
     gsave deb.which "command -v rootlift; rootlift --version"
     check_eq deb-binary "/usr/sbin/rootlift rootlift $version" "$(paste -sd' ' "$RUN_DIR/deb.which")"
     gsave deb.plan.json rootlift plan --json
-    want_lv=$(jq -r '.device_stack | "\(.vg)/\(.lv)"' "$RUN_DIR/plan.json" 2>/dev/null)
+    want_lv=$(jq -r '.device_stack | "\(.vg)/\(.lv)"' "$RUN_DIR/plan.json" 2>/dev/null) || want_lv=""
     check_eq deb-plan "vg0/root true" \
         "$(jq -r '.device_stack | "\(.vg)/\(.lv)"' "$RUN_DIR/deb.plan.json" 2>/dev/null) $(jq -r .lift_possible "$RUN_DIR/deb.plan.json" 2>/dev/null)" \
         "the installed rootlift plan --json (the copied one said ${want_lv:-nothing}): device_stack, lift_possible"
