@@ -11,8 +11,10 @@
 //!
 //! Each opcode is asserted three ways: rustix's `opcode::write` of the
 //! declared argument type, linux-raw-sys's constant of the same name, and
-//! (on x86_64, where `_IOW` is `1 << 30 | size << 16 | type << 8 | nr`) the
-//! value derived by hand: a wrong struct size cannot compile.
+//! (on x86_64 and aarch64, which both use the generic encoding of
+//! include/uapi/asm-generic/ioctl.h, where `_IOW` is `1 << 30 | size << 16 |
+//! type << 8 | nr`) the value derived by hand: a wrong struct size cannot
+//! compile. `make lint` compiles these for both architectures.
 
 use core::mem::{align_of, offset_of};
 
@@ -54,10 +56,10 @@ const_assert_eq!(align_of::<BtrfsIoctlVolArgs>(), 8);
 const_assert_eq!(EXT4_IOC_RESIZE_FS, linux_raw_sys::ioctl::EXT4_IOC_RESIZE_FS);
 const_assert_eq!(BTRFS_IOC_RESIZE, linux_raw_sys::ioctl::BTRFS_IOC_RESIZE);
 // _IOC_WRITE (1) << 30 | 8 << 16 | 0x66 << 8 | 16.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 const_assert_eq!(EXT4_IOC_RESIZE_FS, 0x4008_6610);
 // _IOC_WRITE (1) << 30 | 4096 << 16 | 0x94 << 8 | 3.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 const_assert_eq!(BTRFS_IOC_RESIZE, 0x5000_9403);
 
 impl BtrfsIoctlVolArgs {

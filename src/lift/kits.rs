@@ -29,10 +29,19 @@ impl Kit {
     }
 }
 
-/// Where NSS and PAM modules live on a multiarch system.
+/// Where NSS and PAM modules live on a multiarch system (Debian's tuple of
+/// the CPU rootlift is built for: its sshd is that CPU's too).
+#[cfg(not(target_arch = "aarch64"))]
 const LIB_DIRS: [&str; 4] = [
     "/usr/lib/x86_64-linux-gnu",
     "/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+    "/lib64",
+];
+#[cfg(target_arch = "aarch64")]
+const LIB_DIRS: [&str; 4] = [
+    "/usr/lib/aarch64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
     "/usr/lib64",
     "/lib64",
 ];

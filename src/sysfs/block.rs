@@ -196,28 +196,86 @@ pub fn describe(node: &Node) -> String {
     s
 }
 
-/// Bytes as `20.0 GiB`, `512.0 MiB`, `4.0 KiB`, `100 B`.
+/// Bytes as `20.0 GiB`, `512.0 MiB`, `4.0 KiB`, `100 B`: the largest unit
+/// that leaves at least 1, one decimal rounded half to even (what `{:.1}`
+/// of the exact quotient prints). Integer arithmetic only, so the binary
+/// carries no float formatting code (about 8 KiB).
 pub fn human_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if b < 1024 {
         return format!("{b} B");
     }
-    let mut v = b as f64 / 1024.0;
-    let mut unit = UNITS[0];
-    for u in &UNITS[1..] {
-        if v < 1024.0 {
-            break;
-        }
-        v /= 1024.0;
-        unit = u;
+    let mut unit = 0;
+    while unit + 1 < UNITS.len() && b >> (10 * (unit + 2)) != 0 {
+        unit += 1;
     }
-    format!("{v:.1} {unit}")
+    let div = 1u128 << (10 * (unit + 1));
+    let scaled = u128::from(b) * 10;
+    let (mut tenths, rest) = (scaled / div, scaled % div);
+    if rest * 2 > div || (rest * 2 == div && tenths % 2 == 1) {
+        tenths += 1;
+    }
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    /// What human_bytes printed before, with f64 (exact below 2^53).
+    fn human_bytes_f64(b: u64) -> String {
+        const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+        if b < 1024 {
+            return format!("{b} B");
+        }
+        let mut v = b as f64 / 1024.0;
+        let mut unit = UNITS[0];
+        for u in &UNITS[1..] {
+            if v < 1024.0 {
+                break;
+            }
+            v /= 1024.0;
+            unit = u;
+        }
+        format!("{v:.1} {unit}")
+    }
+
+    #[test]
+    fn human_bytes_prints_what_float_formatting_printed() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut samples: Vec<u64> = (0..4096).collect();
+        for k in 1..6 {
+            let unit = 1u64 << (10 * k);
+            // Exact ties (.25 and .75 of a unit, the only quotients that end
+            // in 5 at the second decimal) and their neighbours, every unit
+            // boundary, and the rounding up to 1024.0 of a unit.
+            for t in 0..4000 {
+                let tie = unit / 4 * (2 * t + 1);
+                samples.extend([tie - 1, tie, tie + 1]);
+            }
+            samples.extend([
+                unit - 1,
+                unit,
+                unit + 1,
+                unit * 1024 - unit / 20,
+                unit * 1024 - 1,
+            ]);
+        }
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(x >> (11 + x % 40));
+        }
+        for b in samples.into_iter().filter(|b| *b < 1 << 53) {
+            assert_eq!(human_bytes(b), human_bytes_f64(b), "{b} bytes");
+        }
+        assert_eq!(human_bytes(u64::MAX), "16384.0 PiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1280), "1.2 KiB");
+        assert_eq!(human_bytes(1792), "1.8 KiB");
+    }
 
     fn write(p: &Path, s: &str) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

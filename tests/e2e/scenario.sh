@@ -262,4 +262,9 @@ scenario_all() {
     fi
     ((P_AT_SHUTDOWN == 0)) || scenario_reboot
     scenario_poweroff
+    # The Debian package, installed with apt, on one guest (make e2e builds
+    # it and sets ROOTLIFT_DEB).
+    if [[ $PROFILE == networkd && -n ${ROOTLIFT_DEB:-} ]]; then
+        scenario_deb
+    fi
 }

@@ -1,19 +1,17 @@
 # shellcheck shell=bash disable=SC2034  # sets VERDICT for the other files
 # One boot of the guest under qemu. KVM cannot run a stock kernel on this
-# kind of machine (it is itself a VM), so it is always software emulation.
+# kind of machine (it is itself a VM), so it is always software emulation;
+# the machine, CPU and console come from lib/arch.sh.
 
 # boot_guest RUNDIR sets VERDICT ("PASS" or "FAIL <why>"). Uses TIMEOUT, MEM,
 # DISK_FILES, KERNEL_IMAGE; the console goes to RUNDIR/serial.log.
 boot_guest() {
     local run=$1 log=$1/serial.log disk rc=0 result err
-    # no_timer_check: under software emulation on a busy host the kernel's
-    # IO-APIC timer check can fail and panic the boot ("IO-APIC + timer
-    # doesn't work"); the check proves nothing about rootlift.
-    local append="console=ttyS0 panic=-1 no_timer_check"
+    local append="console=$CONSOLE panic=-1${KERNEL_ARGS:+ $KERNEL_ARGS}"
     [[ ${VM_DEBUG:-} == 1 ]] || append+=" quiet loglevel=3"
     [[ ${VM_TRACE:-} == 1 ]] && append+=" vm.trace=1"
     [[ $PID1 == yes ]] && append+=" vm.pid1=1"
-    local -a qemu=(qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 2 -m "$MEM"
+    local -a qemu=("$QEMU" -accel tcg "${QEMU_MACHINE[@]}" -smp 2 -m "$MEM"
         -nographic -no-reboot -monitor none -serial stdio -nic none
         -kernel "$KERNEL_IMAGE" -initrd "$run/initrd.img" -append "$append")
     for disk in "${DISK_FILES[@]}"; do

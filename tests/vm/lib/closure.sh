@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Copying host files into a guest tree: programs come with the exact shared
-# libraries they load, as `ldd` resolves them on the host.
+# libraries they load, as `ldd` resolves them on the host; for a foreign
+# guest (lib/arch.sh), from the guest architecture's packages instead
+# (lib/foreign.sh).
 
 # copy_file ROOT SRC DEST: SRC (symlinks followed) to ROOT/DEST, once.
 copy_file() {
@@ -30,13 +32,22 @@ host_program() {
 # install_program ROOT NAME [ALIAS...]: NAME at ROOT/usr/sbin/NAME with its
 # libraries at their own paths; each ALIAS a symlink to it.
 install_program() {
-    local root=$1 name=$2 src lib alias
+    local root=$1 name=$2 src lib alias libs
     shift 2
-    src=$(host_program "$name")
-    copy_file "$root" "$src" "/usr/sbin/$name"
-    for lib in $(libraries_of "$src"); do
-        copy_file "$root" "$lib" "$lib"
-    done
+    if [[ $FOREIGN == yes ]]; then
+        src=$(sysroot_program "$name")
+        libs=$(sysroot_closure "$src")
+        copy_file "$root" "$(sysroot_resolve "$src")" "/usr/sbin/$name"
+        for lib in $libs; do
+            copy_file "$root" "$(sysroot_resolve "$lib")" "$lib"
+        done
+    else
+        src=$(host_program "$name")
+        copy_file "$root" "$src" "/usr/sbin/$name"
+        for lib in $(libraries_of "$src"); do
+            copy_file "$root" "$lib" "$lib"
+        done
+    fi
     for alias in "$@"; do
         ln -sfn "$name" "$root/usr/sbin/$alias"
     done

@@ -4,6 +4,7 @@
 VM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)   # tests/vm
 REPO_ROOT=$(cd "$VM_SRC/../.." && pwd)
 VM_OUT=$REPO_ROOT/target/vm                               # every cache and log
+[[ ${VM_ARCH:-x86_64} == x86_64 ]] || VM_OUT+=-$VM_ARCH    # another CPU's: target/vm-aarch64
 SCENARIO_DIR=${VM_SCENARIO_DIR:-$VM_SRC/scenarios}   # overridable to test the harness itself
 
 say() { printf 'vm: %s\n' "$*" >&2; }

@@ -14,10 +14,15 @@ BASE_INITRAMFS=$VM_OUT/base-initramfs.cpio.gz
 
 # Everything the base image is made from; a change to any of it rebuilds.
 _base_recipe() {
-    echo "kernel $KERNEL_VER"
+    echo "kernel $KERNEL_VER arch $VM_ARCH"
     cat "$VM_SRC/lib/initramfs.sh" "$VM_SRC/lib/closure.sh" \
         "$VM_SRC/guest/init" "$VM_SRC/guest/lvm.conf" \
         "$VM_SRC/guest/contents" "$VM_SRC/guest/modules"
+    # A foreign guest's tools: the package versions of its sysroot.
+    if [[ $FOREIGN == yes ]]; then
+        cat "$VM_SRC/lib/foreign.sh" "$SYSROOT.recipe"
+        return 0
+    fi
     # The host's tools themselves: an apt upgrade of lvm2 or busybox counts.
     sha256sum /bin/busybox
     local kind name rest
@@ -63,9 +68,12 @@ _stage_modules() {
 }
 
 _stage_busybox() {
-    local root=$1 applet
-    copy_file "$root" /bin/busybox /usr/bin/busybox
-    for applet in $("$root/usr/bin/busybox" --list); do
+    local root=$1 applet src=/bin/busybox
+    # A foreign busybox cannot run here to list its applets: the host's
+    # busybox-static, the same Debian package, lists the same ones.
+    [[ $FOREIGN == yes ]] && src=$(sysroot_resolve /bin/busybox)
+    copy_file "$root" "$src" /usr/bin/busybox
+    for applet in $(/bin/busybox --list); do
         [[ $applet == busybox ]] && continue     # Debian lists itself
         ln -sfn busybox "$root/usr/bin/$applet"
     done
@@ -118,12 +126,14 @@ ensure_base_initramfs() {
 }
 
 # Tiny test programs a shell cannot be (e.g. a process that holds a file only
-# through a mapping): NAME.d/X.c becomes the static /usr/lib/vm/X.
+# through a mapping): NAME.d/X.c becomes the static /usr/lib/vm/X, built by
+# the guest CPU's compiler (lib/arch.sh: TARGET_CC).
 _compile_helpers() {
     local src=$1 dest=$2 c cc
     for c in "$src"/*.c; do
         [[ -f $c ]] || continue
-        cc=$(command -v cc || command -v gcc) || die "no C compiler for $c (apt-get install gcc libc6-dev)"
+        cc=$(command -v "$TARGET_CC" || { [[ $FOREIGN == no ]] && command -v gcc; }) \
+            || die "no C compiler $TARGET_CC for $c (apt-get install ${TARGET_CC_PACKAGES[*]})"
         "$cc" -static -Os -s -Wall -o "$dest/$(basename "$c" .c)" "$c" || die "cannot compile $c"
     done
 }

@@ -1,7 +1,13 @@
 # shellcheck shell=bash
 # Debian packages the harness needs on the host.
 
-VM_PACKAGES=(qemu-system-x86 busybox-static lvm2 e2fsprogs cpio kmod fdisk gdisk)
+# The guest's tools are the host's own (copied with their libraries), or
+# for a foreign guest come from packages of its architecture (lib/foreign.sh);
+# busybox-static lists the applets either way.
+VM_PACKAGES=("${QEMU_PACKAGE:-qemu-system-x86}" busybox-static lvm2 e2fsprogs cpio kmod fdisk gdisk)
+if [[ ${FOREIGN:-no} == yes ]]; then
+    VM_PACKAGES+=(binutils "${TARGET_CC_PACKAGES[@]}")
+fi
 
 # `apt-get update` costs ~10 s, so it runs at most once per harness run,
 # and only when something is actually missing.
