@@ -225,7 +225,33 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
             let _ = rustix::process::kill_process(pid(l.pid)?, Signal::TERM);
         }
     }
-    wait_gone(l.pid, Duration::from_secs(10))
+    wait_gone(l.pid, Duration::from_secs(10))?;
+    // systemd removes a unit's RuntimeDirectory= when it stops (Debian's
+    // ssh.service has /run/sshd), and `sshd -i` refuses to run without its
+    // privilege separation directory.
+    for dir in privsep_dirs() {
+        if !Path::new(&dir).is_dir() {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .mode(0o755)
+                .create(&dir)
+                .map_err(|e| Error::io("mkdir", &dir, &e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The privilege separation directories the sshd names (`/run/sshd` on
+/// Debian), from the strings compiled into it.
+fn privsep_dirs() -> Vec<String> {
+    let bytes = std::fs::read(SSHD).unwrap_or_default();
+    let mut dirs: Vec<String> = Vec::new();
+    for s in bytes.split(|&b| b == 0) {
+        if (s == b"/run/sshd" || s == b"/var/run/sshd") && !dirs.iter().any(|d| d.as_bytes() == s) {
+            dirs.push(String::from_utf8_lossy(s).into_owned());
+        }
+    }
+    dirs
 }
 
 fn wait_gone(p: u32, within: Duration) -> Result<()> {
@@ -488,12 +514,22 @@ pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<
         .map(|f| f.parse())
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| Error::Usage(format!("{INTERNAL_HANDBACK}: bad fds {fds}")))?;
+    // Taken, they land on the lowest free numbers (3, 4, ...), where the
+    // copies must go: first out of the way, above the numbers to fill.
     let taken = take(keeper, &fds)?;
-    for (i, fd) in taken.iter().enumerate() {
+    let high: Vec<OwnedFd> = taken
+        .iter()
+        .map(|fd| {
+            rustix::io::fcntl_dupfd_cloexec(fd, 64)
+                .map_err(|e| Error::sys("fcntl(F_DUPFD_CLOEXEC)", "a listening socket", e))
+        })
+        .collect::<Result<_>>()?;
+    drop(taken);
+    for (i, fd) in high.iter().enumerate() {
         let at = 3 + i32::try_from(i).map_err(|_| Error::Failed("too many fds".into()))?;
         crate::sys_process::dup_to(fd.as_fd(), at)?;
     }
-    drop(taken);
+    drop(high);
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| Error::Usage(format!("{INTERNAL_HANDBACK}: no command")))?;
