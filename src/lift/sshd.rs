@@ -36,6 +36,8 @@ pub const INTERNAL_HANDBACK: &str = "internal-ssh-handback";
 
 /// The sshd every connection is served by, as the kit brought it.
 pub const SSHD: &str = "/usr/sbin/sshd";
+/// How long systemd may take to answer after it resumed.
+const SYSTEMCTL_TIMEOUT: Duration = Duration::from_secs(120);
 /// Where the runtime drop-in for the handback goes (systemd.unit(5):
 /// `/run/systemd/system/UNIT.d/*.conf`).
 const DROPIN_DIR: &str = "/run/systemd/system";
@@ -194,6 +196,17 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
     drop(taken);
     let fds: Vec<String> = l.fds.iter().map(i32::to_string).collect();
     let kept: Vec<String> = args[1..].to_vec();
+    // The unit's command line, asked while systemd answers (on return it
+    // wraps it for the handback).
+    let exec = match (init, l.unit.as_deref()) {
+        (Init::Systemd, Some(u)) if u.ends_with(".service") => {
+            let show = systemctl::capture(&["show", "--property=ExecStart", "--value", u])?;
+            exec_argv(&show)
+                .ok_or_else(|| Error::Failed(format!("{u}: no ExecStart= in {show:?}")))?
+                .join(" ")
+        }
+        _ => String::new(),
+    };
     j.log(
         &Stage::Entered,
         Event::ReleaseSshKeeper,
@@ -202,7 +215,8 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
             .with("fds", kept.join(","))
             .with("from", l.pid)
             .with("from_fds", fds.join(","))
-            .with_opt("unit", l.unit.as_deref()),
+            .with_opt("unit", l.unit.as_deref())
+            .with("exec", exec),
     )?;
     // The old sshd goes; its sockets stay open in the keeper. Its unit's
     // downtime is counted from here (clients see none).
@@ -330,6 +344,8 @@ pub struct Kept {
     /// The sockets' fd numbers in the keeper.
     pub fds: Vec<i32>,
     pub unit: Option<String>,
+    /// The unit's ExecStart= command line, as systemctl showed it.
+    pub exec: Vec<String>,
 }
 
 impl Kept {
@@ -346,6 +362,12 @@ impl Kept {
                 .map(|f| f.parse().ok())
                 .collect::<Option<_>>()?,
             unit: e.get("unit"),
+            exec: e
+                .get("exec")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
         })
     }
 
@@ -421,18 +443,18 @@ fn handback_argv(kept: &Kept, sshd: &[String]) -> Vec<String> {
 
 fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<&'static str> {
     match (init, kept.unit.as_deref()) {
-        (Init::Systemd, Some(unit)) if Path::new(systemctl::PATH).exists() => {
+        (Init::Systemd, Some(unit))
+            if Path::new(systemctl::PATH).exists() && !kept.exec.is_empty() =>
+        {
             // The unit's own command line, wrapped for this one start.
-            let exec = systemctl::capture(&["show", "--property=ExecStart", "--value", unit])?;
-            let argv = exec_argv(&exec)
-                .ok_or_else(|| Error::Failed(format!("{unit}: no ExecStart= in {exec:?}")))?;
+            let argv = &kept.exec;
             let dir = format!("{DROPIN_DIR}/{unit}.d");
             let file = format!("{dir}/{DROPIN}");
             std::fs::create_dir_all(&dir).map_err(|e| Error::io("mkdir", &dir, &e))?;
             let text = format!(
                 "# rootlift: the listening sockets go back to sshd; removed at once\n\
                  [Service]\nExecStart=\nExecStart={}\n",
-                handback_argv(kept, &argv).join(" ")
+                handback_argv(kept, argv).join(" ")
             );
             std::fs::write(&file, text).map_err(|e| Error::io("write", &file, &e))?;
             let started =
@@ -472,7 +494,7 @@ fn wait_listening(within: Duration) -> Result<()> {
 
 fn start_plainly(kept: &Kept, init: &Init) -> Result<()> {
     match (init, kept.unit.as_deref()) {
-        (Init::Systemd, Some(unit)) => systemctl::run(&["start", unit]),
+        (Init::Systemd, Some(unit)) => systemctl::run_until_ok(&["start", unit], SYSTEMCTL_TIMEOUT),
         _ => {
             let status = Command::new("/etc/init.d/ssh")
                 .arg("start")
@@ -566,14 +588,15 @@ mod tests {
 
     #[test]
     fn the_keepers_line_reads_back() {
-        let text = "1.000 idle enter.begin pid=1\n2.000 entered release.ssh-keeper keeper=77 fds=5,6 from=40 from_fds=3,4 unit=ssh.service\n";
+        let text = "1.000 idle enter.begin pid=1\n2.000 entered release.ssh-keeper keeper=77 fds=5,6 from=40 from_fds=3,4 unit=ssh.service exec=/usr/sbin/sshd%20-D%20$SSHD_OPTS\n";
         let kept = Kept::from_cycle(&crate::journal::parse(text).unwrap()).unwrap();
         assert_eq!(
             kept,
             Kept {
                 keeper: 77,
                 fds: vec![5, 6],
-                unit: Some("ssh.service".into())
+                unit: Some("ssh.service".into()),
+                exec: vec!["/usr/sbin/sshd".into(), "-D".into(), "$SSHD_OPTS".into()],
             }
         );
         let argv = handback_argv(&kept, &["/usr/sbin/sshd".into(), "-D".into()]);

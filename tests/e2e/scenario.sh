@@ -103,12 +103,15 @@ scenario_checks() {
     check_eq dead-man-armed 600 "$(ev_value job.wait-confirm seconds)" "job.wait-confirm seconds="
     check_eq confirmed yes "$([[ -n $(ev_time job.confirm) ]] && echo yes || echo no)" "job.confirm journaled:"
     # The worker waits for the confirm once the tmpfs sshd is up, so that
-    # the confirming login proves the new sshd works.
-    local restarted waiting
-    restarted=$(ev_index release.restarted 'ssh') waiting=$(ev_index job.wait-confirm)
+    # the confirming login proves the new sshd works: the keeper took the
+    # listening sockets over before the wait.
+    local kept waiting
+    kept=$(ev_index release.ssh-keeper) waiting=$(ev_index job.wait-confirm)
     check_eq sshd-in-tmpfs-before-confirm yes \
-        "$([[ -n $restarted && -n $waiting ]] && ((restarted < waiting)) && echo yes || echo no)" \
-        "journal line of sshd's restart ${restarted:-none}, of job.wait-confirm ${waiting:-none}; restart first:"
+        "$([[ -n $kept && -n $waiting ]] && ((kept < waiting)) && echo yes || echo no)" \
+        "journal line of the sshd keeper ${kept:-none}, of job.wait-confirm ${waiting:-none}; keeper first:"
+    check_eq sshd-handed-back sockets "$(ev_value return.ssh-handback how)" \
+        "return.ssh-handback how="
     check_eq fsck-verify-clean 0 "$(fsck_verify_code)" "e2fsck -f -n exit"
     want=$((${SHRINK_TO%M} * MIB))
     check_eq sizes "$want $want" "$(root_sizes)" "bytes of the $([[ $P_DISK == lvm ]] && echo LV || echo partition) and of the fs:"
