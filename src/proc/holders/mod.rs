@@ -12,6 +12,7 @@
 
 pub mod blockholders;
 pub mod cgroup;
+mod intern;
 pub mod loops;
 pub mod maps;
 pub mod mountns;
@@ -20,6 +21,7 @@ mod report;
 mod scan;
 pub mod stat;
 pub mod swaps;
+mod text;
 pub mod unix;
 
 use std::path::{Path, PathBuf};
@@ -29,7 +31,7 @@ use rustix::io::Errno;
 
 pub use blockholders::BlockHolder;
 pub use loops::LoopPin;
-pub use scan::scan;
+pub use scan::{each, scan};
 
 use crate::error::{Error, Result};
 
@@ -148,6 +150,13 @@ pub struct Report {
     pub unreadable: Vec<Unreadable>,
 }
 
+/// What a scan finds besides the processes it hands over one by one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rest {
+    pub other: Vec<OtherPin>,
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// Where the old root is while lifted, `/` otherwise.
 pub fn default_target() -> Result<&'static Path> {
     let lifted = crate::lift::is_lifted(&crate::lift::mounts_now()?);
@@ -155,16 +164,31 @@ pub fn default_target() -> Result<&'static Path> {
 }
 
 /// `rootlift holders [PATH|DEV] [--json]`: a report, so exit 0 even when
-/// holders exist.
+/// holders exist. The JSON document is written as the scan goes; the text
+/// table needs its column widths first, so it keeps each holder compactly
+/// ([`text::Table`]) and is written at the end.
 pub fn command(target: Option<&Path>, json: bool) -> Result<()> {
     let path = match target {
         Some(p) => p,
         None => default_target()?,
     };
-    let report = scan(&Target::for_path_or_device(path)?)?;
-    if json {
-        crate::output::json(report::json(&report))
+    let target = Target::for_path_or_device(path)?;
+    let mut out = crate::output::Stdout::default();
+    let written = if json {
+        let mut doc = report::JsonDoc::start(&target);
+        let rest = each(&target, &mut |h| {
+            doc.holder(h, &mut out)
+                .map_err(|e| Error::io("write", "stdout", &e))
+        })?;
+        doc.finish(&rest, &mut out)
     } else {
-        crate::output::text(&report::text(&report))
-    }
+        let mut table = text::Table::default();
+        let rest = each(&target, &mut |h| {
+            table.holder(h);
+            Ok(())
+        })?;
+        table.write(&target, &rest, &mut out)
+    };
+    written.map_err(|e| Error::io("write", "stdout", &e))?;
+    out.finish()
 }
