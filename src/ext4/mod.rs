@@ -9,7 +9,8 @@
 //!   device, group descriptors read and the floor computed; any failure is
 //!   an error.
 //! - `inspect(path)`: the same reads for `rootlift ext4`, which reports what
-//!   failed instead of stopping at it.
+//!   failed instead of stopping at it; for a mounted device also the floor
+//!   from the kernel's live counts (`live`).
 //! - `Superblock::parse(&[u8])`: the superblock alone, from memory.
 
 mod descriptors;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod features;
 pub mod floor;
 mod layout;
+pub mod live;
 mod report;
 pub mod superblock;
 #[cfg(test)]
@@ -42,6 +44,8 @@ pub struct Inspection {
     pub verified: Result<(), Ext4Error>,
     /// The floor, or why it could not be computed.
     pub floor: Result<Floor, Ext4Error>,
+    /// For a mounted device: the floor from its live counts.
+    pub live: Option<live::Mounted>,
 }
 
 impl Inspection {
@@ -128,7 +132,9 @@ pub fn read_superblock(path: &Path) -> Result<Superblock> {
 /// is no valid superblock to report on.
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let dev = Device::open(path)?;
-    inspect_source(&dev).map_err(|e| e.into_error(dev.path()))
+    let mut ins = inspect_source(&dev).map_err(|e| e.into_error(dev.path()))?;
+    ins.live = live::inspect(path);
+    Ok(ins)
 }
 
 /// `inspect` on any source.
@@ -142,6 +148,7 @@ pub fn inspect_source<S: BlockSource + ?Sized>(src: &S) -> Result<Inspection, Re
         device_bytes,
         verified,
         floor,
+        live: None,
     })
 }
 

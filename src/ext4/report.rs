@@ -294,6 +294,28 @@ pub fn text(ins: &Inspection) -> String {
         }
         Err(_) => line(&mut o, "Shrink floor", "unknown"),
     }
+    if let Some(m) = &ins.live {
+        line(&mut o, "Mounted on", &m.mount_point);
+        match &m.floor {
+            Ok((_, f)) => {
+                line(
+                    &mut o,
+                    "Live resize2fs minimum",
+                    format_args!("{} blocks (from statfs)", f.resize2fs),
+                );
+                line(
+                    &mut o,
+                    "Live shrink floor",
+                    format_args!(
+                        "{} blocks ({} bytes)",
+                        f.floor,
+                        f.floor.saturating_mul(sb.block_size())
+                    ),
+                );
+            }
+            Err(why) => line(&mut o, "Live shrink floor", format_args!("unknown: {why}")),
+        }
+    }
     for problem in ins.problems() {
         line(&mut o, "Problem", problem);
     }
@@ -347,6 +369,28 @@ pub fn json(ins: &Inspection, path: &str) -> Json {
         .opt_u64(ins.floor.as_ref().ok().map(|f| f.floor));
     j.key("min_blocks_resize2fs")
         .opt_u64(ins.floor.as_ref().ok().map(|f| f.resize2fs));
+    j.key("live");
+    match &ins.live {
+        None => {
+            j.null();
+        }
+        Some(m) => {
+            j.begin_object();
+            j.key("mount_point").str(&m.mount_point);
+            match &m.floor {
+                Ok((live, f)) => {
+                    j.key("free_blocks").u64(live.free_blocks);
+                    j.key("free_inodes").u64(live.free_inodes);
+                    j.key("min_blocks").u64(f.floor);
+                    j.key("min_blocks_resize2fs").u64(f.resize2fs);
+                }
+                Err(why) => {
+                    j.key("error").str(why);
+                }
+            }
+            j.end_object();
+        }
+    }
     j.key("problems").begin_array();
     for p in ins.problems() {
         j.str(&p);

@@ -134,6 +134,63 @@ fn floor_never_exceeds_the_block_count() {
     ));
 }
 
+/// Live counts replace the superblock's and the descriptors' free counts
+/// and nothing else: the same counts give the same floor, fewer free
+/// blocks a higher one, whatever the stale copies on disk say.
+#[test]
+fn live_floor_takes_its_free_counts_from_statfs_only() {
+    use super::floor::{Live, live_min_blocks};
+    let img = image();
+    let sb = parse(&img).unwrap();
+    let same = Live {
+        free_blocks: 6000,
+        free_inodes: 2037,
+    };
+    assert_eq!(live_min_blocks(&sb, &img[..], same), min_blocks(&sb, &img[..]));
+
+    // 1000 blocks and 100 inodes more in use than the disk says: data
+    // 1676 + 1000 = 2676, last group 516 + 2676 + 1 = 3193, slack
+    // min((8192 - 3193) / 500, max(ceil(2676 / 84), 111)) = 9.
+    let busier = Live {
+        free_blocks: 5000,
+        free_inodes: 1937,
+    };
+    let f = live_min_blocks(&sb, &img[..], busier).unwrap();
+    assert_eq!(f.resize2fs, 3202);
+    assert_eq!(f.floor, 3202 + 65);
+
+    // A stale on-disk superblock count changes nothing.
+    let mut stale = img.clone();
+    put32(&mut stale[1024..], S_FREE_BLOCKS_COUNT_LO, 7900);
+    put32(&mut stale[1024..], S_FREE_INODES_COUNT, 2040);
+    reseal(&mut stale);
+    let stale_sb = parse(&stale).unwrap();
+    assert_eq!(live_min_blocks(&stale_sb, &stale[..], busier), Ok(f));
+
+    // Counts above the totals are inconsistent, not a floor.
+    for bad in [
+        Live {
+            free_blocks: 8193,
+            free_inodes: 0,
+        },
+        Live {
+            free_blocks: 0,
+            free_inodes: 2049,
+        },
+    ] {
+        assert!(matches!(
+            live_min_blocks(&sb, &img[..], bad),
+            Err(Ext4Error::Inconsistent(_))
+        ));
+    }
+    // Free blocks beyond what the overhead leaves: no shrink.
+    let none = Live {
+        free_blocks: 8000,
+        free_inodes: 2037,
+    };
+    assert_eq!(live_min_blocks(&sb, &img[..], none).unwrap().resize2fs, 8192);
+}
+
 #[test]
 fn min_blocks_without_descriptors_means_no_shrink() {
     let img = image();
