@@ -3,11 +3,13 @@
 //! Values are written straight into a `String`; the writer tracks only
 //! whether a comma is due at each nesting level, so memory stays bounded by
 //! the output itself, or by what is pending when a long document is moved
-//! out as it goes ([`Json::drain_to`]). Strings are escaped per RFC 8259 section 7: `"` `\`
+//! out as it goes ([`Json::drain`]). Strings are escaped per RFC 8259 section 7: `"` `\`
 //! and the control characters U+0000..U+001F; everything else is UTF-8 as is.
 //! Non-UTF-8 bytes (paths) are written lossily as U+FFFD.
 
 use std::fmt::Write as _;
+
+use crate::error::Result;
 
 #[derive(Debug, Default)]
 pub struct Json {
@@ -34,10 +36,10 @@ impl Json {
         self.out.len()
     }
 
-    /// Writes what is pending to `w` and forgets it; the document goes on
+    /// Hands what is pending to `out` and forgets it; the document goes on
     /// where it was (open containers stay open).
-    pub fn drain_to(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        w.write_all(self.out.as_bytes())?;
+    pub fn drain(&mut self, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        out(&self.out)?;
         self.out.clear();
         Ok(())
     }
@@ -213,18 +215,21 @@ mod tests {
     fn a_drained_document_is_the_same_document() {
         let build = |drain: bool| {
             let mut j = Json::new();
-            let mut out = Vec::new();
+            let mut out = String::new();
             j.begin_object().key("a").begin_array();
             for i in 0..5 {
                 j.u64(i);
                 if drain {
-                    j.drain_to(&mut out).unwrap();
+                    j.drain(&mut |s| {
+                        out.push_str(s);
+                        Ok(())
+                    })
+                    .unwrap();
                     assert_eq!(j.pending(), 0);
                 }
             }
             j.end_array().key("b").null().end_object();
-            out.extend_from_slice(j.finish().as_bytes());
-            String::from_utf8(out).unwrap()
+            out + &j.finish()
         };
         assert_eq!(build(true), r#"{"a":[0,1,2,3,4],"b":null}"#);
         assert_eq!(build(true), build(false));

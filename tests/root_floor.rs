@@ -22,6 +22,7 @@ mount "$DEV" "$M"
 trap 'fsfreeze -u "$M" 2>/dev/null || true' EXIT
 measure() {
     "$ROOTLIFT" ext4 --json "$DEV" >"$T/ext4.json"
+    live_free=$(stat -f -c %f "$M")
     fsfreeze -f "$M"
     cp "$DEV" "$T/copy.img"
     fsfreeze -u "$M"
@@ -32,8 +33,8 @@ measure() {
 import json, sys
 d = json.load(open(sys.argv[1])); l = d["live"]
 print("ROW", sys.argv[2], sys.argv[3], l["min_blocks_resize2fs"], l["min_blocks"],
-      d["free_blocks"], l["free_blocks"], d["min_blocks"])
-' "$T/ext4.json" "$1" "$p"
+      d["free_blocks"], sys.argv[4], d["min_blocks"])
+' "$T/ext4.json" "$1" "$p" "$live_free"
 }
 big() { for i in $(seq 1 24); do dd if=/dev/urandom of="$M/big$1.$i" bs=4096 count=$((i * 40)) status=none; done; }
 small() { mkdir -p "$M/s$1"; for i in $(seq 1 1500); do head -c $((i % 7 * 700 + 1)) /dev/urandom >"$M/s$1/$i"; done; }
@@ -52,8 +53,9 @@ delete c; checkpoint; measure delete/checkpoint
 "#;
 
 /// One measurement: resize2fs -P of the frozen copy, the live minimum and
-/// floor, the on-disk superblock's and statfs's free blocks, and the floor
-/// from the on-disk descriptors.
+/// floor, the on-disk superblock's free blocks and statfs's (stat -f, in
+/// 4 KiB blocks as the filesystem's), and the floor from the on-disk
+/// descriptors.
 struct Row {
     tag: String,
     offline: u64,

@@ -82,8 +82,8 @@ pub struct Floor {
 /// The free totals of a mounted filesystem, as statfs(2) counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Live {
-    /// `f_bfree`, in filesystem blocks.
-    pub free_blocks: u64,
+    /// `f_bfree × f_frsize`.
+    pub free_bytes: u64,
     /// `f_ffree`.
     pub free_inodes: u64,
 }
@@ -104,7 +104,8 @@ pub fn live_min_blocks<S: BlockSource + ?Sized>(
     floor(sb, src, Some(live))
 }
 
-fn floor<S: BlockSource + ?Sized>(
+/// [`min_blocks`], or [`live_min_blocks`] when `live` is given.
+pub fn floor<S: BlockSource + ?Sized>(
     sb: &Superblock,
     src: &S,
     live: Option<Live>,
@@ -213,7 +214,11 @@ fn resize2fs_minimum<S: BlockSource + ?Sized>(
     // 3. Data blocks in use. Live, the free total is subtracted once and
     // the groups give only their overhead.
     let mut data_needed = match live {
-        Some(l) => match count.checked_sub(l.free_blocks) {
+        Some(l) => match l
+            .free_bytes
+            .checked_div(sb.block_size())
+            .and_then(|free| count.checked_sub(free))
+        {
             Some(rest) => rest,
             None => return Err(Ext4Error::Inconsistent("free blocks above the block count")),
         },

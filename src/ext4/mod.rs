@@ -120,11 +120,21 @@ impl ReadError {
 /// The gate: the superblock of `path` with its floor, or an error if
 /// anything about it is wrong (see the module doc).
 pub fn read_superblock(path: &Path) -> Result<Superblock> {
+    read_gate(path, None)
+}
+
+/// The gate on a mounted filesystem: its floor from the kernel's live
+/// counts (floor.rs, "A mounted filesystem").
+pub fn read_superblock_live(path: &Path, live: floor::Live) -> Result<Superblock> {
+    read_gate(path, Some(live))
+}
+
+fn read_gate(path: &Path, live: Option<floor::Live>) -> Result<Superblock> {
     let dev = Device::open(path)?;
     let (mut sb, verified) = read_verified(&dev).map_err(|e| e.into_error(dev.path()))?;
     let invalid = |e: Ext4Error| Error::invalid("ext4 superblock", dev.path(), e);
     verified.map_err(invalid)?;
-    sb.floor = Some(min_blocks(&sb, &dev).map_err(invalid)?);
+    sb.floor = Some(floor::floor(&sb, &dev, live).map_err(invalid)?);
     Ok(sb)
 }
 

@@ -143,7 +143,7 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
     let img = image();
     let sb = parse(&img).unwrap();
     let same = Live {
-        free_blocks: 6000,
+        free_bytes: 6000 * 1024,
         free_inodes: 2037,
     };
     assert_eq!(live_min_blocks(&sb, &img[..], same), min_blocks(&sb, &img[..]));
@@ -152,7 +152,7 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
     // 1676 + 1000 = 2676, last group 516 + 2676 + 1 = 3193, slack
     // min((8192 - 3193) / 500, max(ceil(2676 / 84), 111)) = 9.
     let busier = Live {
-        free_blocks: 5000,
+        free_bytes: 5000 * 1024 + 1023,
         free_inodes: 1937,
     };
     let f = live_min_blocks(&sb, &img[..], busier).unwrap();
@@ -170,11 +170,11 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
     // Counts above the totals are inconsistent, not a floor.
     for bad in [
         Live {
-            free_blocks: 8193,
+            free_bytes: 8193 * 1024,
             free_inodes: 0,
         },
         Live {
-            free_blocks: 0,
+            free_bytes: 0,
             free_inodes: 2049,
         },
     ] {
@@ -185,7 +185,7 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
     }
     // Free blocks beyond what the overhead leaves: no shrink.
     let none = Live {
-        free_blocks: 8000,
+        free_bytes: 8000 * 1024,
         free_inodes: 2037,
     };
     assert_eq!(live_min_blocks(&sb, &img[..], none).unwrap().resize2fs, 8192);
@@ -471,6 +471,34 @@ fn reports_name_every_required_key() {
     assert!(text.contains("Filesystem volume name:   root\n"));
     assert!(text.contains("Block count:              8192\n"));
     assert!(text.contains("Shrink floor:             2249 blocks (2302976 bytes)\n"));
+}
+
+/// A mounted device's report adds where and its live floor; an unmounted
+/// one says `"live":null`.
+#[test]
+fn reports_show_the_live_floor_of_a_mounted_device() {
+    let mut ins = inspect_source(&image()[..]).unwrap();
+    assert!(report::json(&ins, "img").finish().contains(r#""live":null,"#));
+    ins.live = Some(live::Mounted {
+        mount_point: "/mnt".into(),
+        floor: Some(Floor {
+            resize2fs: 3202,
+            floor: 3267,
+        }),
+    });
+    let json = report::json(&ins, "img").finish();
+    assert!(
+        json.contains(r#""live":{"mount_point":"/mnt","min_blocks":3267,"min_blocks_resize2fs":3202},"#),
+        "{json}"
+    );
+    let text = report::text(&ins);
+    assert!(text.contains("Shrink floor:             2249 blocks"), "{text}");
+    assert!(text.contains("Mounted on:               /mnt\nLive resize2fs minimum:   3202 blocks\nLive shrink floor:        3267 blocks\n"), "{text}");
+    ins.live = Some(live::Mounted {
+        mount_point: "/mnt".into(),
+        floor: None,
+    });
+    assert!(report::text(&ins).contains("Live shrink floor:        unknown\n"));
 }
 
 /// xorshift64* (Vigna), a fixed-seed generator for the mutation test.

@@ -70,6 +70,6 @@ pub fn device_bytes(major: u32, minor: u32) -> Result<u64> {
 /// them (see ext4::floor). The offline check after e2fsck reads an exact
 /// superblock again.
 pub fn live_floor(f: &Facts, mount_point: &str) -> Result<u64> {
-    let (_, floor) = ext4::live::floor(std::path::Path::new(&f.device), mount_point)?;
-    Ok(floor.floor)
+    let live = ext4::live::counts(mount_point)?;
+    Ok(ext4::read_superblock_live(std::path::Path::new(&f.device), live)?.min_blocks())
 }

@@ -109,7 +109,7 @@ pub enum Access {
 }
 
 /// A process that pins the target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Holder {
     pub pid: u32,
     pub comm: String,
@@ -173,22 +173,17 @@ pub fn command(target: Option<&Path>, json: bool) -> Result<()> {
         None => default_target()?,
     };
     let target = Target::for_path_or_device(path)?;
-    let mut out = crate::output::Stdout::default();
-    let written = if json {
+    let out = &mut |s: &str| crate::output::text(s);
+    if json {
         let mut doc = report::JsonDoc::start(&target);
-        let rest = each(&target, &mut |h| {
-            doc.holder(h, &mut out)
-                .map_err(|e| Error::io("write", "stdout", &e))
-        })?;
-        doc.finish(&rest, &mut out)
+        let rest = each(&target, &mut |h| doc.holder(h, out))?;
+        doc.finish(&rest, out)
     } else {
         let mut table = text::Table::default();
         let rest = each(&target, &mut |h| {
             table.holder(h);
             Ok(())
         })?;
-        table.write(&target, &rest, &mut out)
-    };
-    written.map_err(|e| Error::io("write", "stdout", &e))?;
-    out.finish()
+        table.write(&target, &rest, out)
+    }
 }

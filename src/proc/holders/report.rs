@@ -11,12 +11,11 @@
 //! ```
 
 use std::fmt;
-use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{Access, Holder, OtherPin, Rest, Target};
-use crate::error::ErrnoText;
+use crate::error::{ErrnoText, Result};
 use crate::json::Json;
 
 /// Pending JSON beyond this goes to the output after a holder.
@@ -133,7 +132,7 @@ impl JsonDoc {
     }
 
     /// One holder; what is pending goes to `out` once it is long enough.
-    pub fn holder(&mut self, h: &Holder, out: &mut dyn Write) -> io::Result<()> {
+    pub fn holder(&mut self, h: &Holder, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
         let j = &mut self.j;
         j.begin_object();
         j.key("pid").u64(h.pid.into());
@@ -147,14 +146,14 @@ impl JsonDoc {
         j.end_array();
         j.end_object();
         if j.pending() >= DRAIN_AT {
-            j.drain_to(out)?;
+            j.drain(out)?;
         }
         Ok(())
     }
 
     /// The pins that are not processes, what could not be inspected, and
     /// the end of the document (with a newline).
-    pub fn finish(mut self, rest: &Rest, out: &mut dyn Write) -> io::Result<()> {
+    pub fn finish(mut self, rest: &Rest, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
         let j = &mut self.j;
         j.end_array();
         j.key("other").begin_array();
@@ -188,8 +187,8 @@ impl JsonDoc {
         }
         j.end_array();
         j.end_object();
-        j.drain_to(out)?;
-        out.write_all(b"\n")
+        j.drain(out)?;
+        out("\n")
     }
 }
 
@@ -235,20 +234,33 @@ mod tests {
         for h in &r.processes {
             t.holder(h);
         }
-        let mut out = Vec::new();
-        t.write(&r.target, &rest(r), &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        let mut out = String::new();
+        t.write(&r.target, &rest(r), &mut |s| {
+            out.push_str(s);
+            Ok(())
+        })
+        .unwrap();
+        out
     }
 
     /// The JSON document of `r` as `holders --json` streams it.
     fn json(r: &Report) -> String {
-        let mut out = Vec::new();
+        let mut out = String::new();
+        let mut pieces = 0;
+        let mut write = |s: &str| {
+            out.push_str(s);
+            pieces += 1;
+            Ok(())
+        };
         let mut doc = JsonDoc::start(&r.target);
         for h in &r.processes {
-            doc.holder(h, &mut out).unwrap();
+            doc.holder(h, &mut write).unwrap();
         }
-        doc.finish(&rest(r), &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        doc.finish(&rest(r), &mut write).unwrap();
+        // Each piece but the last two (the tail and its newline) is a
+        // drain after at least DRAIN_AT bytes.
+        assert!(pieces >= 2 && (pieces - 2) * DRAIN_AT <= out.len(), "{pieces}");
+        out
     }
 
     fn sample() -> Report {

@@ -32,7 +32,7 @@ const SYSFS: &str = "/sys";
 pub fn scan(target: &Target) -> Result<Report> {
     let mut processes = Vec::new();
     let rest = each(target, &mut |h| {
-        processes.push(h.clone());
+        processes.push(std::mem::take(h));
         Ok(())
     })?;
     Ok(Report {
@@ -44,10 +44,10 @@ pub fn scan(target: &Target) -> Result<Report> {
 }
 
 /// Finds every holder of `target`, handing each process to `found` as soon
-/// as it is inspected (in /proc order; the `Holder` is reused for the next
-/// one), and returns the pins that are not processes. An error of `found`
-/// ends the walk.
-pub fn each(target: &Target, found: &mut dyn FnMut(&Holder) -> Result<()>) -> Result<Rest> {
+/// as it is inspected (in /proc order; what `found` leaves of the `Holder`
+/// is reused for the next one), and returns the pins that are not
+/// processes. An error of `found` ends the walk.
+pub fn each(target: &Target, found: &mut dyn FnMut(&mut Holder) -> Result<()>) -> Result<Rest> {
     let proc_dir = open_dir(CWD, "/proc").map_err(|e| Error::sys("open", "/proc", e))?;
     let mut walk = Walk {
         target,
@@ -64,13 +64,7 @@ pub fn each(target: &Target, found: &mut dyn FnMut(&Holder) -> Result<()>) -> Re
         .ok()
         .and_then(|p| p.to_str()?.parse().ok());
 
-    let mut holder = Holder {
-        pid: 0,
-        comm: String::new(),
-        unit: None,
-        is_self: false,
-        access: Vec::new(),
-    };
+    let mut holder = Holder::default();
     let mut proc_entries = vec![MaybeUninit::<u8>::uninit(); DIRENT_BUF];
     let mut fd_entries = vec![MaybeUninit::<u8>::uninit(); DIRENT_BUF];
     let mut entries = RawDir::new(&proc_dir, &mut proc_entries);
@@ -81,7 +75,7 @@ pub fn each(target: &Target, found: &mut dyn FnMut(&Holder) -> Result<()>) -> Re
             continue;
         };
         if walk.process(&proc_dir, pid, name, &mut fd_entries, &mut holder) {
-            found(&holder)?;
+            found(&mut holder)?;
         }
     }
     Ok(Rest {

@@ -14,12 +14,14 @@
 //! repeat across processes), a few bytes per access instead of its paths.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
 use super::intern::Interner;
 use super::report::{Label, Object, OtherObject, lossy, other_kind};
 use super::{Holder, Rest, Target};
-use crate::error::ErrnoText;
+use crate::error::{ErrnoText, Result};
+
+/// Text beyond this goes to the output.
+const FLUSH_AT: usize = 32 << 10;
 
 /// One holder: its strings as ids, its accesses the next `accesses` ids of
 /// [`Table::access`].
@@ -68,25 +70,31 @@ impl Table {
     }
 
     /// The whole report: a header, one line per access, then the other
-    /// pins and what could not be inspected.
-    pub fn write(&self, t: &Target, rest: &Rest, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(
-            out,
+    /// pins and what could not be inspected; handed to `out` in pieces.
+    pub fn write(
+        &self,
+        t: &Target,
+        rest: &Rest,
+        out: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
             "holders of {} ({}:{})",
             lossy(&t.path),
             t.major,
             t.minor
-        )?;
+        );
         let comm_w = self.comm_w.max(4);
         let unit_w = self.unit_w.max(4);
         if self.rows.is_empty() {
-            out.write_all(b"no process holds it\n")?;
+            o.push_str("no process holds it\n");
         } else {
-            writeln!(
-                out,
+            let _ = writeln!(
+                o,
                 "{:>7} {:<comm_w$} {:<unit_w$} {:<8} PATH",
                 "PID", "COMM", "UNIT", "ACCESS"
-            )?;
+            );
         }
         let mut ids = self.access.iter();
         for r in &self.rows {
@@ -95,25 +103,29 @@ impl Table {
             let me = if r.is_self { " (self)" } else { "" };
             for &id in ids.by_ref().take(r.accesses as usize) {
                 let access = self.strings.get(id);
-                writeln!(
-                    out,
+                let _ = writeln!(
+                    o,
                     "{:>7} {comm:<comm_w$} {unit:<unit_w$} {access}{me}",
                     r.pid
-                )?;
+                );
+            }
+            if o.len() >= FLUSH_AT {
+                out(&o)?;
+                o.clear();
             }
         }
-        for o in &rest.other {
-            writeln!(out, "{:<12} {}", other_kind(o), OtherObject(o))?;
+        for x in &rest.other {
+            let _ = writeln!(o, "{:<12} {}", other_kind(x), OtherObject(x));
         }
         for u in &rest.unreadable {
-            writeln!(
-                out,
+            let _ = writeln!(
+                o,
                 "not inspected: pid {} {}: {}",
                 u.pid,
                 u.what,
                 ErrnoText(u.errno)
-            )?;
+            );
         }
-        Ok(())
+        out(&o)
     }
 }
