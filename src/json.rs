@@ -3,8 +3,9 @@
 //! Values are written straight into a `String`; the writer tracks only
 //! whether a comma is due at each nesting level, so memory stays bounded by
 //! the output itself, or by what is pending when a long document is moved
-//! out as it goes ([`Json::drain`]). Strings are escaped per RFC 8259 section 7: `"` `\`
-//! and the control characters U+0000..U+001F; everything else is UTF-8 as is.
+//! out as it goes ([`Json::drain`]). Strings are escaped per RFC 8259
+//! section 7: `"` `\` and the control characters U+0000..U+001F; everything
+//! else is UTF-8 as is.
 //! Non-UTF-8 bytes (paths) are written lossily as U+FFFD.
 
 use std::fmt::Write as _;

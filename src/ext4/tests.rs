@@ -189,6 +189,19 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
         free_inodes: 2037,
     };
     assert_eq!(live_min_blocks(&sb, &img[..], none).unwrap().resize2fs, 8192);
+
+    // Any counts at all: no panic, and the floor's contract holds.
+    let mut rng = XorShift(0x5eed);
+    for _ in 0..2000 {
+        let wide = rng.below(2) == 0;
+        let live = Live {
+            free_bytes: if wide { rng.next() } else { rng.below(9000 * 1024) },
+            free_inodes: if wide { rng.next() } else { rng.below(2100) },
+        };
+        if let Ok(f) = live_min_blocks(&sb, &img[..], live) {
+            assert!(f.resize2fs <= f.floor && f.floor <= 8192, "{live:?} {f:?}");
+        }
+    }
 }
 
 #[test]

@@ -151,7 +151,7 @@ pub struct Report {
 }
 
 /// What a scan finds besides the processes it hands over one by one.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rest {
     pub other: Vec<OtherPin>,
     pub unreadable: Vec<Unreadable>,
@@ -164,8 +164,9 @@ pub fn default_target() -> Result<&'static Path> {
 }
 
 /// `rootlift holders [PATH|DEV] [--json]`: a report, so exit 0 even when
-/// holders exist. The JSON document is written as the scan goes; the text
-/// table needs its column widths first, so it keeps each holder compactly
+/// holders exist. The JSON document is written as the scan goes (a scan
+/// that fails half-way leaves it cut, with exit 1); the text table needs
+/// its column widths first, so it keeps each holder compactly
 /// ([`text::Table`]) and is written at the end.
 pub fn command(target: Option<&Path>, json: bool) -> Result<()> {
     let path = match target {
