@@ -92,6 +92,9 @@ pub fn release(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<(
     }
 }
 
+/// How many scan-and-stop rounds release 3 makes at most.
+const STOP_ROUNDS: usize = 5;
+
 fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
     // release 1: who holds the old root, and how.
     let target = Target::for_path(Path::new(OLDROOT))?;
@@ -113,9 +116,16 @@ fn steps(j: &mut Journal, rec: &Record, opts: &ReleaseOptions) -> Result<()> {
     }
 
     // release 3: the rest, SIGTERM then SIGKILL. Never PID 1, never
-    // rootlift itself, never kernel threads (the scan skips those).
-    let report = holders::scan(&target)?;
-    stop::stop_holders(j, &report, opts.grace)?;
+    // rootlift itself, never kernel threads (the scan skips those). A
+    // holder may start a child after a scan (a shell's next command
+    // inherits its files): scan again until none is left, a few rounds.
+    for _ in 0..STOP_ROUNDS {
+        let report = holders::scan(&target)?;
+        if stop::stoppable(&report).is_empty() {
+            break;
+        }
+        stop::stop_holders(j, &report, opts.grace)?;
+    }
 
     // release 4: unmount everything under /oldroot, deepest first.
     unmount_oldroot(j)?;
