@@ -98,7 +98,9 @@ fn root_live_floor_is_never_below_resize2fs_on_a_frozen_copy() {
     let rows = rows(&stdout);
     assert_eq!(rows.len(), 9, "{stdout}");
 
-    eprintln!("| case | resize2fs -P (copy) | live minimum | live floor | above -P | on-disk free | statfs free | old estimate |");
+    eprintln!(
+        "| case | resize2fs -P (copy) | live minimum | live floor | above -P | on-disk free | statfs free | old estimate |"
+    );
     eprintln!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for r in &rows {
         // What live_floor used to add: the stale superblock count's excess.

@@ -146,7 +146,10 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
         free_bytes: 6000 * 1024,
         free_inodes: 2037,
     };
-    assert_eq!(live_min_blocks(&sb, &img[..], same), min_blocks(&sb, &img[..]));
+    assert_eq!(
+        live_min_blocks(&sb, &img[..], same),
+        min_blocks(&sb, &img[..])
+    );
 
     // 1000 blocks and 100 inodes more in use than the disk says: data
     // 1676 + 1000 = 2676, last group 516 + 2676 + 1 = 3193, slack
@@ -188,14 +191,21 @@ fn live_floor_takes_its_free_counts_from_statfs_only() {
         free_bytes: 8000 * 1024,
         free_inodes: 2037,
     };
-    assert_eq!(live_min_blocks(&sb, &img[..], none).unwrap().resize2fs, 8192);
+    assert_eq!(
+        live_min_blocks(&sb, &img[..], none).unwrap().resize2fs,
+        8192
+    );
 
     // Any counts at all: no panic, and the floor's contract holds.
     let mut rng = XorShift(0x5eed);
     for _ in 0..2000 {
         let wide = rng.below(2) == 0;
         let live = Live {
-            free_bytes: if wide { rng.next() } else { rng.below(9000 * 1024) },
+            free_bytes: if wide {
+                rng.next()
+            } else {
+                rng.below(9000 * 1024)
+            },
             free_inodes: if wide { rng.next() } else { rng.below(2100) },
         };
         if let Ok(f) = live_min_blocks(&sb, &img[..], live) {
@@ -491,7 +501,11 @@ fn reports_name_every_required_key() {
 #[test]
 fn reports_show_the_live_floor_of_a_mounted_device() {
     let mut ins = inspect_source(&image()[..]).unwrap();
-    assert!(report::json(&ins, "img").finish().contains(r#""live":null,"#));
+    assert!(
+        report::json(&ins, "img")
+            .finish()
+            .contains(r#""live":null,"#)
+    );
     ins.live = Some(live::Mounted {
         mount_point: "/mnt".into(),
         floor: Some(Floor {
@@ -501,11 +515,16 @@ fn reports_show_the_live_floor_of_a_mounted_device() {
     });
     let json = report::json(&ins, "img").finish();
     assert!(
-        json.contains(r#""live":{"mount_point":"/mnt","min_blocks":3267,"min_blocks_resize2fs":3202},"#),
+        json.contains(
+            r#""live":{"mount_point":"/mnt","min_blocks":3267,"min_blocks_resize2fs":3202},"#
+        ),
         "{json}"
     );
     let text = report::text(&ins);
-    assert!(text.contains("Shrink floor:             2249 blocks"), "{text}");
+    assert!(
+        text.contains("Shrink floor:             2249 blocks"),
+        "{text}"
+    );
     assert!(text.contains("Mounted on:               /mnt\nLive resize2fs minimum:   3202 blocks\nLive shrink floor:        3267 blocks\n"), "{text}");
     ins.live = Some(live::Mounted {
         mount_point: "/mnt".into(),

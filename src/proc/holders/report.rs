@@ -259,7 +259,10 @@ mod tests {
         doc.finish(&rest(r), &mut write).unwrap();
         // Each piece but the last two (the tail and its newline) is a
         // drain after at least DRAIN_AT bytes.
-        assert!(pieces >= 2 && (pieces - 2) * DRAIN_AT <= out.len(), "{pieces}");
+        assert!(
+            pieces >= 2 && (pieces - 2) * DRAIN_AT <= out.len(),
+            "{pieces}"
+        );
         out
     }
 

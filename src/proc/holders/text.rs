@@ -78,13 +78,7 @@ impl Table {
         out: &mut dyn FnMut(&str) -> Result<()>,
     ) -> Result<()> {
         let mut o = String::new();
-        let _ = writeln!(
-            o,
-            "holders of {} ({}:{})",
-            lossy(&t.path),
-            t.major,
-            t.minor
-        );
+        let _ = writeln!(o, "holders of {} ({}:{})", lossy(&t.path), t.major, t.minor);
         let comm_w = self.comm_w.max(4);
         let unit_w = self.unit_w.max(4);
         if self.rows.is_empty() {
