@@ -2,11 +2,15 @@
 //!
 //! Values are written straight into a `String`; the writer tracks only
 //! whether a comma is due at each nesting level, so memory stays bounded by
-//! the output itself. Strings are escaped per RFC 8259 section 7: `"` `\`
-//! and the control characters U+0000..U+001F; everything else is UTF-8 as is.
+//! the output itself, or by what is pending when a long document is moved
+//! out as it goes ([`Json::drain`]). Strings are escaped per RFC 8259
+//! section 7: `"` `\` and the control characters U+0000..U+001F; everything
+//! else is UTF-8 as is.
 //! Non-UTF-8 bytes (paths) are written lossily as U+FFFD.
 
 use std::fmt::Write as _;
+
+use crate::error::Result;
 
 #[derive(Debug, Default)]
 pub struct Json {
@@ -26,6 +30,19 @@ impl Json {
     pub fn finish(self) -> String {
         debug_assert!(self.levels.is_empty(), "unclosed json container");
         self.out
+    }
+
+    /// Bytes written and not yet drained.
+    pub fn pending(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Hands what is pending to `out` and forgets it; the document goes on
+    /// where it was (open containers stay open).
+    pub fn drain(&mut self, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        out(&self.out)?;
+        self.out.clear();
+        Ok(())
     }
 
     fn separate(&mut self) {
@@ -193,6 +210,30 @@ mod tests {
             .end_object();
         j.end_array();
         assert_eq!(j.finish(), r#"[[],{"k":[]}]"#);
+    }
+
+    #[test]
+    fn a_drained_document_is_the_same_document() {
+        let build = |drain: bool| {
+            let mut j = Json::new();
+            let mut out = String::new();
+            j.begin_object().key("a").begin_array();
+            for i in 0..5 {
+                j.u64(i);
+                if drain {
+                    j.drain(&mut |s| {
+                        out.push_str(s);
+                        Ok(())
+                    })
+                    .unwrap();
+                    assert_eq!(j.pending(), 0);
+                }
+            }
+            j.end_array().key("b").null().end_object();
+            out + &j.finish()
+        };
+        assert_eq!(build(true), r#"{"a":[0,1,2,3,4],"b":null}"#);
+        assert_eq!(build(true), build(false));
     }
 
     #[test]

@@ -25,7 +25,8 @@ export PATH=/bin
 B=/run/busybox
 # Whatever happens, the swap file is off before this namespace ends: swap
 # is global to the host (and the test's SwapOff guard checks again).
-trap '$B swapoff /swapfile 2>/dev/null || $B swapoff /oldroot/swapfile 2>/dev/null; true' EXIT
+# Each test names its own ($SWAP): /proc/swaps lists every namespace's.
+trap '$B swapoff $SWAP 2>/dev/null || $B swapoff /oldroot$SWAP 2>/dev/null; true' EXIT
 $B mount --make-shared /
 $B mount -t tmpfs -o size=8m tmpfs /tmp
 echo "written before the lift" >/tmp/note
@@ -37,10 +38,10 @@ $B cp $B /home/busybox
 echo "served" >/srv/data/index
 $B mount --bind /srv/data /srv/www
 $B mount -o loop,ro /var/img.ext4 /mnt/img
-$B dd if=/dev/zero of=/swapfile bs=1M count=4 2>/dev/null
-$B chmod 600 /swapfile
-$B mkswap /swapfile >/dev/null
-$B swapon /swapfile
+$B dd if=/dev/zero of=$SWAP bs=1M count=4 2>/dev/null
+$B chmod 600 $SWAP
+$B mkswap $SWAP >/dev/null
+$B swapon $SWAP
 # A process of /home only: its program, cwd and open file are there.
 (cd /home && exec /home/busybox sh -c 'exec 3</home/file; exec /home/busybox sleep 1000') &
 holder=$!
@@ -56,6 +57,10 @@ state() {
 }
 ids() { $B awk '$5 == "/home" || $5 == "/tmp" { print $1, $5 }' /proc/self/mountinfo; }
 "#;
+
+/// The swap files of the two tests, apart: they may run at once.
+const SWAP_EXACT: &str = "/swap-exact";
+const SWAP_KILL: &str = "/swap-kill";
 
 fn image(scratch: &Scratch) -> (std::path::PathBuf, Vec<u8>) {
     let img = scratch.path.join("img.ext4");
@@ -82,21 +87,24 @@ fn system(scratch: &Scratch, body: &str) -> (std::path::PathBuf, Loop) {
 struct SwapOff<'a> {
     dev: &'a str,
     dir: std::path::PathBuf,
+    /// The swap file's path on the system's root.
+    name: &'a str,
 }
 
 impl Drop for SwapOff<'_> {
     fn drop(&mut self) {
         let still_on = std::fs::read_to_string("/proc/swaps")
-            .is_ok_and(|t| t.lines().any(|l| l.contains("swapfile")));
+            .is_ok_and(|t| t.lines().any(|l| l.contains(self.name)));
         if !still_on {
             return;
         }
         let _ = std::fs::create_dir_all(&self.dir);
         let _ = std::process::Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c"])
-            .arg(r#"mount "$1" "$2" && swapoff "$2/swapfile"; umount "$2""#)
+            .arg(r#"mount "$1" "$2" && swapoff "$2$3"; umount "$2""#)
             .args(["sh", self.dev])
             .arg(&self.dir)
+            .arg(self.name)
             .status();
     }
 }
@@ -136,13 +144,14 @@ echo "== journal"; $B cat /run/rootlift/journal
     let _swap = SwapOff {
         dev: &lo.dev,
         dir: scratch.path.join("swapoff"),
+        name: SWAP_EXACT,
     };
     let home = home_disk(&scratch);
     let out = in_ns(
         Pid::New,
         &scratch.path,
         &format!(
-            "export HOME_DEV={}\n{}",
+            "export HOME_DEV={} SWAP={SWAP_EXACT}\n{}",
             home.dev,
             system_script(&lo.dev, INIT)
         ),
@@ -180,7 +189,7 @@ echo "== journal"; $B cat /run/rootlift/journal
         s["alive-released"]
     );
     assert!(
-        !s["swaps-released"].contains("swapfile"),
+        !s["swaps-released"].contains(SWAP_EXACT),
         "{}",
         s["swaps-released"]
     );
@@ -199,7 +208,7 @@ echo "== journal"; $B cat /run/rootlift/journal
         "the /home process keeps its PID and fd"
     );
     assert!(
-        s["swaps-after"].contains("/swapfile"),
+        s["swaps-after"].contains(SWAP_EXACT),
         "{}",
         s["swaps-after"]
     );
@@ -241,20 +250,21 @@ for n in 1 2 3 4 5; do
     echo "== after-$n"; state
     echo "== sums-$n"; $B md5sum /tmp/note /tmp/blob
     echo "== alive-$n"; $B kill -0 $holder && echo alive
-    echo "== swaps-$n"; $B grep -c swapfile /proc/swaps || true
+    echo "== swaps-$n"; $B grep -c "^$SWAP " /proc/swaps || true
 done
 "#;
     let (_image, lo) = system(&scratch, body);
     let _swap = SwapOff {
         dev: &lo.dev,
         dir: scratch.path.join("swapoff"),
+        name: SWAP_KILL,
     };
     let home = home_disk(&scratch);
     let out = in_ns(
         Pid::New,
         &scratch.path,
         &format!(
-            "export HOME_DEV={}\n{}",
+            "export HOME_DEV={} SWAP={SWAP_KILL}\n{}",
             home.dev,
             system_script(&lo.dev, INIT)
         ),

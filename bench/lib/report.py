@@ -470,10 +470,11 @@ def main():
         f0 = get(hd, ns[0], "fuser", "summary", "maxrss_kib_median")
         if r0 and rr.get("maxrss_kib_median") and len(ns) > 1:
             per = (rr["maxrss_kib_median"] - r0) * 1024 / (int(big[2:]) - int(ns[0][2:]))
-            text += (f"rootlift's peak RSS grows with N ({fmt_bytes(r0 * 1024)} at N={ns[0][2:]}, "
-                     f"{fmt_bytes(rr['maxrss_kib_median'] * 1024)} at N={big[2:]}: about {per:.0f} bytes per "
-                     f"holder, as it keeps every access it found to print them), while fuser's stays near "
-                     f"{fmt_bytes((f0 or 0) * 1024)}. ")
+            text += (f"rootlift's peak RSS is {fmt_bytes(r0 * 1024)} at N={ns[0][2:]} and "
+                     f"{fmt_bytes(rr['maxrss_kib_median'] * 1024)} at N={big[2:]} (about {per:.0f} bytes per "
+                     f"holder: `--json` is written as the scan goes, and the text table keeps each holder as "
+                     f"a few ids into one table of distinct strings until it knows its column widths); "
+                     f"fuser's is {fmt_bytes((f0 or 0) * 1024)} at N={ns[0][2:]}. ")
         if shares:
             text += ("Share of each scanner's CPU time spent in the kernel (reading /proc/PID/fd, "
                      "fdinfo and maps): " + ", ".join(shares) + ".")

@@ -32,6 +32,21 @@
 //!    `min((s_blocks_count - minimum) / 500, max(ceil(data_needed /
 //!    (block size / 12 - 1)), inodes in use))`.
 //!
+//! # A mounted filesystem
+//!
+//! On a mounted filesystem the counts on disk are not the truth: the
+//! kernel keeps the free block and inode totals in memory and writes them
+//! to the superblock only now and then (at a freeze, an unmount, some
+//! superblock updates), while the descriptors change with every allocation
+//! (in the page cache a reader of the device shares) and delayed
+//! allocations are in neither. Mixing the two counts the same blocks twice
+//! or not at all. [`live_min_blocks`] therefore takes both totals from one
+//! place, statfs(2) of the mounted filesystem (`f_bfree`, which already
+//! subtracts the blocks delayed allocation has promised, and `f_ffree`),
+//! and the descriptors only for what does not move while mounted (where
+//! inode tables are). Only the sum of the groups' free counts enters step
+//! 3, so the computation is the same one, from one consistent source.
+//!
 //! Any input on which that computation would go wrong (an overhead larger
 //! than a group, more groups than the filesystem has) yields the block
 //! count itself, i.e. "no shrink possible", which is never below
@@ -64,9 +79,37 @@ pub struct Floor {
     pub floor: u64,
 }
 
+/// The free totals of a mounted filesystem, as statfs(2) counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Live {
+    /// `f_bfree × f_frsize`.
+    pub free_bytes: u64,
+    /// `f_ffree`.
+    pub free_inodes: u64,
+}
+
 /// Computes the floor of `sb`, reading its group descriptors from `src`
 /// (the device or image the superblock came from).
 pub fn min_blocks<S: BlockSource + ?Sized>(sb: &Superblock, src: &S) -> Result<Floor, Ext4Error> {
+    floor(sb, src, None)
+}
+
+/// The floor of a mounted filesystem: the same computation with its free
+/// blocks and inodes from `live` (see the module doc).
+pub fn live_min_blocks<S: BlockSource + ?Sized>(
+    sb: &Superblock,
+    src: &S,
+    live: Live,
+) -> Result<Floor, Ext4Error> {
+    floor(sb, src, Some(live))
+}
+
+/// [`min_blocks`], or [`live_min_blocks`] when `live` is given.
+pub fn floor<S: BlockSource + ?Sized>(
+    sb: &Superblock,
+    src: &S,
+    live: Option<Live>,
+) -> Result<Floor, Ext4Error> {
     if sb.has_incompat(INCOMPAT_JOURNAL_DEV) {
         return Err(Ext4Error::JournalDevice);
     }
@@ -79,7 +122,7 @@ pub fn min_blocks<S: BlockSource + ?Sized>(sb: &Superblock, src: &S) -> Result<F
         });
     }
     let mut descs = Descriptors::new(sb, src);
-    let resize2fs = resize2fs_minimum(sb, &mut descs)?;
+    let resize2fs = resize2fs_minimum(sb, &mut descs, live)?;
     let margin = resize2fs.div_ceil(MARGIN_DIVISOR).max(MARGIN_MIN_BLOCKS);
     Ok(Floor {
         resize2fs,
@@ -125,10 +168,13 @@ impl Geometry<'_> {
     }
 }
 
-/// calculate_minimum_resize_size(), step by step (see the module doc).
+/// calculate_minimum_resize_size(), step by step (see the module doc); the
+/// free totals from `live` when given, else from the superblock and the
+/// descriptors.
 fn resize2fs_minimum<S: BlockSource + ?Sized>(
     sb: &Superblock,
     descs: &mut Descriptors<'_, S>,
+    live: Option<Live>,
 ) -> Result<u64, Ext4Error> {
     let count = sb.blocks_count;
     let group_count = sb.group_count();
@@ -152,21 +198,37 @@ fn resize2fs_minimum<S: BlockSource + ?Sized>(
 
     // 1. Groups for the inodes in use. resize2fs refuses (asks for e2fsck)
     // when the free count exceeds the total; so do we.
-    let inodes_used = sb
-        .inodes_count
-        .checked_sub(sb.free_inodes_count)
+    let free_inodes = match live {
+        Some(l) => l.free_inodes,
+        None => u64::from(sb.free_inodes_count),
+    };
+    let inodes_used = u64::from(sb.inodes_count)
+        .checked_sub(free_inodes)
         .ok_or(Ext4Error::Inconsistent("free inodes above the inode count"))?;
-    let inodes_used = u64::from(inodes_used);
     // At least one group: a filesystem always has its root inode, and the
     // arithmetic below needs `groups - 1`.
     let mut groups = inodes_used
         .div_ceil(u64::from(sb.inodes_per_group).max(1))
         .max(1);
 
-    // 3. Data blocks in use.
-    let mut data_needed = count;
+    // 3. Data blocks in use. Live, the free total is subtracted once and
+    // the groups give only their overhead.
+    let mut data_needed = match live {
+        Some(l) => match l
+            .free_bytes
+            .checked_div(sb.block_size())
+            .and_then(|free| count.checked_sub(free))
+        {
+            Some(rest) => rest,
+            None => return Err(Ext4Error::Inconsistent("free blocks above the block count")),
+        },
+        None => count,
+    };
     for g in 0..group_count {
-        let free = u64::from(descs.free_blocks(g)?).min(bpg);
+        let free = match live {
+            Some(_) => 0,
+            None => u64::from(descs.free_blocks(g)?).min(bpg),
+        };
         let n = free + geo.overhead(g);
         match data_needed.checked_sub(n) {
             Some(rest) => data_needed = rest,

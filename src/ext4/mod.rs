@@ -9,7 +9,8 @@
 //!   device, group descriptors read and the floor computed; any failure is
 //!   an error.
 //! - `inspect(path)`: the same reads for `rootlift ext4`, which reports what
-//!   failed instead of stopping at it.
+//!   failed instead of stopping at it; for a mounted device also the floor
+//!   from the kernel's live counts (`live`).
 //! - `Superblock::parse(&[u8])`: the superblock alone, from memory.
 
 mod descriptors;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod features;
 pub mod floor;
 mod layout;
+pub mod live;
 mod report;
 pub mod superblock;
 #[cfg(test)]
@@ -42,6 +44,8 @@ pub struct Inspection {
     pub verified: Result<(), Ext4Error>,
     /// The floor, or why it could not be computed.
     pub floor: Result<Floor, Ext4Error>,
+    /// For a mounted device: the floor from its live counts.
+    pub live: Option<live::Mounted>,
 }
 
 impl Inspection {
@@ -116,11 +120,21 @@ impl ReadError {
 /// The gate: the superblock of `path` with its floor, or an error if
 /// anything about it is wrong (see the module doc).
 pub fn read_superblock(path: &Path) -> Result<Superblock> {
+    read_gate(path, None)
+}
+
+/// The gate on a mounted filesystem: its floor from the kernel's live
+/// counts (floor.rs, "A mounted filesystem").
+pub fn read_superblock_live(path: &Path, live: floor::Live) -> Result<Superblock> {
+    read_gate(path, Some(live))
+}
+
+fn read_gate(path: &Path, live: Option<floor::Live>) -> Result<Superblock> {
     let dev = Device::open(path)?;
     let (mut sb, verified) = read_verified(&dev).map_err(|e| e.into_error(dev.path()))?;
     let invalid = |e: Ext4Error| Error::invalid("ext4 superblock", dev.path(), e);
     verified.map_err(invalid)?;
-    sb.floor = Some(min_blocks(&sb, &dev).map_err(invalid)?);
+    sb.floor = Some(floor::floor(&sb, &dev, live).map_err(invalid)?);
     Ok(sb)
 }
 
@@ -128,7 +142,9 @@ pub fn read_superblock(path: &Path) -> Result<Superblock> {
 /// is no valid superblock to report on.
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let dev = Device::open(path)?;
-    inspect_source(&dev).map_err(|e| e.into_error(dev.path()))
+    let mut ins = inspect_source(&dev).map_err(|e| e.into_error(dev.path()))?;
+    ins.live = live::inspect(path);
+    Ok(ins)
 }
 
 /// `inspect` on any source.
@@ -142,6 +158,7 @@ pub fn inspect_source<S: BlockSource + ?Sized>(src: &S) -> Result<Inspection, Re
         device_bytes,
         verified,
         floor,
+        live: None,
     })
 }
 

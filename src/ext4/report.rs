@@ -294,6 +294,24 @@ pub fn text(ins: &Inspection) -> String {
         }
         Err(_) => line(&mut o, "Shrink floor", "unknown"),
     }
+    if let Some(m) = &ins.live {
+        line(&mut o, "Mounted on", &m.mount_point);
+        match &m.floor {
+            Some(f) => {
+                line(
+                    &mut o,
+                    "Live resize2fs minimum",
+                    format_args!("{} blocks", f.resize2fs),
+                );
+                line(
+                    &mut o,
+                    "Live shrink floor",
+                    format_args!("{} blocks", f.floor),
+                );
+            }
+            None => line(&mut o, "Live shrink floor", "unknown"),
+        }
+    }
     for problem in ins.problems() {
         line(&mut o, "Problem", problem);
     }
@@ -347,6 +365,20 @@ pub fn json(ins: &Inspection, path: &str) -> Json {
         .opt_u64(ins.floor.as_ref().ok().map(|f| f.floor));
     j.key("min_blocks_resize2fs")
         .opt_u64(ins.floor.as_ref().ok().map(|f| f.resize2fs));
+    j.key("live");
+    match &ins.live {
+        None => {
+            j.null();
+        }
+        Some(m) => {
+            j.begin_object();
+            j.key("mount_point").str(&m.mount_point);
+            j.key("min_blocks").opt_u64(m.floor.map(|f| f.floor));
+            j.key("min_blocks_resize2fs")
+                .opt_u64(m.floor.map(|f| f.resize2fs));
+            j.end_object();
+        }
+    }
     j.key("problems").begin_array();
     for p in ins.problems() {
         j.str(&p);

@@ -134,6 +134,86 @@ fn floor_never_exceeds_the_block_count() {
     ));
 }
 
+/// Live counts replace the superblock's and the descriptors' free counts
+/// and nothing else: the same counts give the same floor, fewer free
+/// blocks a higher one, whatever the stale copies on disk say.
+#[test]
+fn live_floor_takes_its_free_counts_from_statfs_only() {
+    use super::floor::{Live, live_min_blocks};
+    let img = image();
+    let sb = parse(&img).unwrap();
+    let same = Live {
+        free_bytes: 6000 * 1024,
+        free_inodes: 2037,
+    };
+    assert_eq!(
+        live_min_blocks(&sb, &img[..], same),
+        min_blocks(&sb, &img[..])
+    );
+
+    // 1000 blocks and 100 inodes more in use than the disk says: data
+    // 1676 + 1000 = 2676, last group 516 + 2676 + 1 = 3193, slack
+    // min((8192 - 3193) / 500, max(ceil(2676 / 84), 111)) = 9.
+    let busier = Live {
+        free_bytes: 5000 * 1024 + 1023,
+        free_inodes: 1937,
+    };
+    let f = live_min_blocks(&sb, &img[..], busier).unwrap();
+    assert_eq!(f.resize2fs, 3202);
+    assert_eq!(f.floor, 3202 + 65);
+
+    // A stale on-disk superblock count changes nothing.
+    let mut stale = img.clone();
+    put32(&mut stale[1024..], S_FREE_BLOCKS_COUNT_LO, 7900);
+    put32(&mut stale[1024..], S_FREE_INODES_COUNT, 2040);
+    reseal(&mut stale);
+    let stale_sb = parse(&stale).unwrap();
+    assert_eq!(live_min_blocks(&stale_sb, &stale[..], busier), Ok(f));
+
+    // Counts above the totals are inconsistent, not a floor.
+    for bad in [
+        Live {
+            free_bytes: 8193 * 1024,
+            free_inodes: 0,
+        },
+        Live {
+            free_bytes: 0,
+            free_inodes: 2049,
+        },
+    ] {
+        assert!(matches!(
+            live_min_blocks(&sb, &img[..], bad),
+            Err(Ext4Error::Inconsistent(_))
+        ));
+    }
+    // Free blocks beyond what the overhead leaves: no shrink.
+    let none = Live {
+        free_bytes: 8000 * 1024,
+        free_inodes: 2037,
+    };
+    assert_eq!(
+        live_min_blocks(&sb, &img[..], none).unwrap().resize2fs,
+        8192
+    );
+
+    // Any counts at all: no panic, and the floor's contract holds.
+    let mut rng = XorShift(0x5eed);
+    for _ in 0..2000 {
+        let wide = rng.below(2) == 0;
+        let live = Live {
+            free_bytes: if wide {
+                rng.next()
+            } else {
+                rng.below(9000 * 1024)
+            },
+            free_inodes: if wide { rng.next() } else { rng.below(2100) },
+        };
+        if let Ok(f) = live_min_blocks(&sb, &img[..], live) {
+            assert!(f.resize2fs <= f.floor && f.floor <= 8192, "{live:?} {f:?}");
+        }
+    }
+}
+
 #[test]
 fn min_blocks_without_descriptors_means_no_shrink() {
     let img = image();
@@ -414,6 +494,43 @@ fn reports_name_every_required_key() {
     assert!(text.contains("Filesystem volume name:   root\n"));
     assert!(text.contains("Block count:              8192\n"));
     assert!(text.contains("Shrink floor:             2249 blocks (2302976 bytes)\n"));
+}
+
+/// A mounted device's report adds where and its live floor; an unmounted
+/// one says `"live":null`.
+#[test]
+fn reports_show_the_live_floor_of_a_mounted_device() {
+    let mut ins = inspect_source(&image()[..]).unwrap();
+    assert!(
+        report::json(&ins, "img")
+            .finish()
+            .contains(r#""live":null,"#)
+    );
+    ins.live = Some(live::Mounted {
+        mount_point: "/mnt".into(),
+        floor: Some(Floor {
+            resize2fs: 3202,
+            floor: 3267,
+        }),
+    });
+    let json = report::json(&ins, "img").finish();
+    assert!(
+        json.contains(
+            r#""live":{"mount_point":"/mnt","min_blocks":3267,"min_blocks_resize2fs":3202},"#
+        ),
+        "{json}"
+    );
+    let text = report::text(&ins);
+    assert!(
+        text.contains("Shrink floor:             2249 blocks"),
+        "{text}"
+    );
+    assert!(text.contains("Mounted on:               /mnt\nLive resize2fs minimum:   3202 blocks\nLive shrink floor:        3267 blocks\n"), "{text}");
+    ins.live = Some(live::Mounted {
+        mount_point: "/mnt".into(),
+        floor: None,
+    });
+    assert!(report::text(&ins).contains("Live shrink floor:        unknown\n"));
 }
 
 /// xorshift64* (Vigna), a fixed-seed generator for the mutation test.

@@ -7,6 +7,8 @@ use crate::ext4;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
+    /// The device the superblock was read from.
+    pub device: String,
     pub block_size: u64,
     pub block_count: u64,
     /// Free blocks as the on-disk superblock counts them.
@@ -34,6 +36,7 @@ pub fn read(dev: &str) -> Result<Facts> {
         other => other,
     })?;
     Ok(Facts {
+        device: dev.to_owned(),
         block_size: sb.block_size(),
         block_count: sb.block_count(),
         free_blocks: sb.free_blocks_count,
@@ -60,16 +63,13 @@ pub fn device_bytes(major: u32, minor: u32) -> Result<u64> {
         .ok_or_else(|| Error::invalid("sysfs size", &path, "overflows"))
 }
 
-/// The floor of a mounted filesystem: its on-disk descriptors lag behind
-/// what the running system has allocated since the last checkpoint, so the
-/// floor read from disk is raised by the blocks the kernel reports in use
-/// beyond the on-disk count (statfs(2) `f_bfree` is live). The offline
-/// check after e2fsck reads an exact superblock again.
+/// The floor of a mounted filesystem, from the kernel's live free counts
+/// (statfs(2) of `mount_point`) fed into the same computation as the
+/// on-disk floor: on a mounted filesystem the superblock's free counts and
+/// the descriptors are stale by different amounts, so neither is used for
+/// them (see ext4::floor). The offline check after e2fsck reads an exact
+/// superblock again.
 pub fn live_floor(f: &Facts, mount_point: &str) -> Result<u64> {
-    // Push what can be pushed to disk first; the rest is the correction.
-    rustix::fs::sync();
-    let vfs =
-        rustix::fs::statvfs(mount_point).map_err(|e| Error::sys("statvfs", mount_point, e))?;
-    let allocated_since = f.free_blocks.saturating_sub(vfs.f_bfree);
-    Ok(f.min_blocks.saturating_add(allocated_since))
+    let live = ext4::live::counts(mount_point)?;
+    Ok(ext4::read_superblock_live(std::path::Path::new(&f.device), live)?.min_blocks())
 }

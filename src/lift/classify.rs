@@ -199,24 +199,28 @@ fn overlay_class(m: &Mount, root_dev: (u32, u32), facts: &dyn Facts) -> Class {
 /// The swap areas of /proc/swaps (proc(5)): `Filename Type Size Used
 /// Priority`, paths with `\040`-style escapes.
 pub fn swaps(text: &str, root_dev: (u32, u32), facts: &dyn Facts) -> Vec<SwapRecord> {
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let path = mountinfo::unescape(f.first()?)?;
-            let path = path
-                .strip_suffix("\\040(deleted)")
-                .unwrap_or(&path)
-                .to_owned();
-            let priority = f.get(4)?.parse().ok()?;
-            let on_root = f.get(1) == Some(&"file") && facts.dev_of(&path) == Some(root_dev);
-            Some(SwapRecord {
-                path,
-                priority,
-                on_root,
-            })
-        })
-        .collect()
+    let mut out: Vec<SwapRecord> = Vec::new();
+    for s in crate::proc::holders::swaps::parse(text) {
+        let path = s
+            .path
+            .strip_suffix(" (deleted)")
+            .unwrap_or(&s.path)
+            .to_owned();
+        // /proc/swaps names each area by its path as this process sees it;
+        // a swap file another mount namespace turned on can show the same
+        // path as ours (a container's /swapfile). swapoff(2) of a path acts
+        // on the file that path opens here, so one record per path.
+        if out.iter().any(|r| r.path == path) {
+            continue;
+        }
+        let on_root = s.kind == "file" && facts.dev_of(&path) == Some(root_dev);
+        out.push(SwapRecord {
+            path,
+            priority: s.priority,
+            on_root,
+        });
+    }
+    out
 }
 
 /// [`Facts`] from the running system, with paths of the system's own root
@@ -487,9 +491,13 @@ mod tests {
         let text = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n\
                     /swap\\040file                               file\t\t1048572\t\t0\t\t-2\n\
                     /home/swap                               file\t\t1048572\t\t0\t\t5\n\
-                    /dev/vda3                               partition\t1048572\t\t0\t\t-3\n";
+                    /dev/vda3                               partition\t1048572\t\t0\t\t-3\n\
+                    /swap\\040file                               file\t\t4096\t\t0\t\t-4\n\
+                    /gone\\040(deleted)                          file\t\t4096\t\t0\t\t-5\n";
         let s = swaps(text, (252, 0), &Fake);
-        assert_eq!(s.len(), 3);
+        // The second "/swap file" (another namespace's) is not a second record.
+        assert_eq!(s.len(), 4);
+        assert_eq!(s[3].path, "/gone");
         assert_eq!(
             (s[0].path.as_str(), s[0].priority, s[0].on_root),
             ("/swap file", -2, true)

@@ -107,6 +107,9 @@ pub fn release(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Resu
 /// The steps of release, in order; fault injection can stop after each.
 pub const STEPS: [&str; 5] = ["holders", "handoff", "stop", "mounts", "free"];
 
+/// How many scan-and-stop rounds release 3 makes at most.
+const STOP_ROUNDS: usize = 5;
+
 fn steps(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()> {
     // release 1: who holds the old root, how, and what happens to each;
     // everything that would refuse is checked before anything changes.
@@ -135,9 +138,15 @@ fn steps(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Result<()>
 
     // release 3: the rest, by their fate: SIGKILL for the network daemons,
     // SIGTERM, grace, SIGKILL for the others. Never PID 1, never rootlift,
-    // never kernel threads (the scan skips those).
-    let report = holders::scan(&target)?;
-    stop::stop_holders(j, &report, &init, opts.grace)?;
+    // never kernel threads (the scan skips those). A holder may start a
+    // child after a scan (a shell's next command inherits its files):
+    // scan again until none is left, a few rounds.
+    for _ in 0..STOP_ROUNDS {
+        let report = holders::scan(&target)?;
+        if stop::stop_holders(j, &report, &init, opts.grace)? == 0 {
+            break;
+        }
+    }
     checkpoint("release", STEPS[2])?;
 
     // release 4: the mounts below the old root parked or unmounted, then

@@ -22,8 +22,9 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// Stops every holder of `r` release may signal: the network daemons with
 /// SIGKILL at once (their SIGTERM takes the network down), the rest with
-/// SIGTERM, `grace`, SIGKILL. Fails when a process survives SIGKILL.
-pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -> Result<()> {
+/// SIGTERM, `grace`, SIGKILL. Returns how many it signalled; fails when a
+/// process survives SIGKILL.
+pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -> Result<usize> {
     let etc = format!("{}/etc", super::OLDROOT);
     let script_of = |exe: &str| super::sysv::script_of(Path::new(&etc), exe);
     let (mut network, mut others) = (Vec::new(), Vec::new());
@@ -68,7 +69,7 @@ pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -
     let all: Vec<u32> = network.iter().chain(&others).copied().collect();
     let left = wait_gone(&all, KILL_TIMEOUT);
     if left.is_empty() {
-        return Ok(());
+        return Ok(all.len());
     }
     Err(Error::Failed(format!(
         "processes survived SIGKILL: {}",

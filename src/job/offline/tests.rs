@@ -6,6 +6,7 @@ use crate::journal::parse;
 
 fn facts() -> Facts {
     Facts {
+        device: "/dev/test".into(),
         block_size: 4096,
         block_count: 100_000,
         free_blocks: 60_000,

@@ -12,6 +12,7 @@
 
 pub mod blockholders;
 pub mod cgroup;
+mod intern;
 pub mod loops;
 pub mod maps;
 pub mod mountns;
@@ -20,6 +21,7 @@ mod report;
 mod scan;
 pub mod stat;
 pub mod swaps;
+mod text;
 pub mod unix;
 
 use std::path::{Path, PathBuf};
@@ -29,7 +31,7 @@ use rustix::io::Errno;
 
 pub use blockholders::BlockHolder;
 pub use loops::LoopPin;
-pub use scan::scan;
+pub use scan::{each, scan};
 
 use crate::error::{Error, Result};
 
@@ -107,7 +109,7 @@ pub enum Access {
 }
 
 /// A process that pins the target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Holder {
     pub pid: u32,
     pub comm: String,
@@ -148,6 +150,13 @@ pub struct Report {
     pub unreadable: Vec<Unreadable>,
 }
 
+/// What a scan finds besides the processes it hands over one by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rest {
+    pub other: Vec<OtherPin>,
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// Where the old root is while lifted, `/` otherwise.
 pub fn default_target() -> Result<&'static Path> {
     let lifted = crate::lift::is_lifted(&crate::lift::mounts_now()?);
@@ -155,16 +164,27 @@ pub fn default_target() -> Result<&'static Path> {
 }
 
 /// `rootlift holders [PATH|DEV] [--json]`: a report, so exit 0 even when
-/// holders exist.
+/// holders exist. The JSON document is written as the scan goes (a scan
+/// that fails half-way leaves it cut, with exit 1); the text table needs
+/// its column widths first, so it keeps each holder compactly
+/// ([`text::Table`]) and is written at the end.
 pub fn command(target: Option<&Path>, json: bool) -> Result<()> {
     let path = match target {
         Some(p) => p,
         None => default_target()?,
     };
-    let report = scan(&Target::for_path_or_device(path)?)?;
+    let target = Target::for_path_or_device(path)?;
+    let out = &mut |s: &str| crate::output::text(s);
     if json {
-        crate::output::json(report::json(&report))
+        let mut doc = report::JsonDoc::start(&target);
+        let rest = each(&target, &mut |h| doc.holder(h, out))?;
+        doc.finish(&rest, out)
     } else {
-        crate::output::text(&report::text(&report))
+        let mut table = text::Table::default();
+        let rest = each(&target, &mut |h| {
+            table.holder(h);
+            Ok(())
+        })?;
+        table.write(&target, &rest, out)
     }
 }

@@ -1,5 +1,6 @@
-//! The holders report as text (like `fuser -vm`, one line per access) and
-//! as the JSON document of `--json`:
+//! How a holder's accesses and pins read (the words of the text table and
+//! of release's journal), and the JSON document of `--json`, written as the
+//! scan goes:
 //!
 //! ```text
 //! {"target":{"path":"/","major":254,"minor":0},
@@ -9,13 +10,16 @@
 //!  "unreadable":[{"pid":1,"what":"exe","error":"EACCES (permission denied)"}]}
 //! ```
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{Access, OtherPin, Report};
-use crate::error::ErrnoText;
+use super::{Access, Holder, OtherPin, Rest, Target};
+use crate::error::{ErrnoText, Result};
 use crate::json::Json;
+
+/// Pending JSON beyond this goes to the output after a holder.
+const DRAIN_AT: usize = 8 << 10;
 
 /// The access's name in the ACCESS column and in JSON's `kind`.
 fn kind(a: &Access) -> &'static str {
@@ -30,7 +34,7 @@ fn kind(a: &Access) -> &'static str {
     }
 }
 
-fn other_kind(o: &OtherPin) -> &'static str {
+pub(super) fn other_kind(o: &OtherPin) -> &'static str {
     match o {
         OtherPin::UnixSocket(_) => "unix-socket",
         OtherPin::Swap(_) => "swap",
@@ -39,12 +43,12 @@ fn other_kind(o: &OtherPin) -> &'static str {
     }
 }
 
-fn lossy(p: &Path) -> std::borrow::Cow<'_, str> {
+pub(super) fn lossy(p: &Path) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(p.as_os_str().as_bytes())
 }
 
 /// The ACCESS column: the kind, with the fd number for an fd.
-struct Label<'a>(&'a Access);
+pub(super) struct Label<'a>(pub &'a Access);
 
 impl fmt::Display for Label<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,7 +61,7 @@ impl fmt::Display for Label<'_> {
 
 /// What is held: a path, a device path marked `(device)`, or the mount
 /// points of a namespace.
-struct Object<'a>(&'a Access);
+pub(super) struct Object<'a>(pub &'a Access);
 
 impl fmt::Display for Object<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,7 +88,7 @@ impl fmt::Display for Access {
 
 /// What a non-process pin holds: a path, a loop device and its file, a
 /// stacked device and its dm name.
-struct OtherObject<'a>(&'a OtherPin);
+pub(super) struct OtherObject<'a>(pub &'a OtherPin);
 
 impl fmt::Display for OtherObject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,81 +112,28 @@ impl fmt::Display for OtherPin {
     }
 }
 
-/// Human output: a header, one line per access, then the other pins.
-pub fn text(r: &Report) -> String {
-    let mut out = String::new();
-    let t = &r.target;
-    let _ = writeln!(
-        out,
-        "holders of {} ({}:{})",
-        lossy(&t.path),
-        t.major,
-        t.minor
-    );
-    let comm_w = r
-        .processes
-        .iter()
-        .map(|h| h.comm.len())
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    let unit_w = r
-        .processes
-        .iter()
-        .map(|h| h.unit.as_deref().map_or(1, str::len))
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    if r.processes.is_empty() {
-        out.push_str("no process holds it\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{:>7} {:<comm_w$} {:<unit_w$} {:<8} PATH",
-            "PID", "COMM", "UNIT", "ACCESS"
-        );
-    }
-    for h in &r.processes {
-        let unit = h.unit.as_deref().unwrap_or("-");
-        let me = if h.is_self { " (self)" } else { "" };
-        for a in &h.access {
-            let _ = writeln!(
-                out,
-                "{:>7} {:<comm_w$} {:<unit_w$} {:<8} {}{me}",
-                h.pid,
-                h.comm,
-                unit,
-                Label(a),
-                Object(a)
-            );
-        }
-    }
-    for o in &r.other {
-        let _ = writeln!(out, "{:<12} {}", other_kind(o), OtherObject(o));
-    }
-    for u in &r.unreadable {
-        let _ = writeln!(
-            out,
-            "not inspected: pid {} {}: {}",
-            u.pid,
-            u.what,
-            ErrnoText(u.errno)
-        );
-    }
-    out
+/// The `--json` document, written while the scan goes: the target and the
+/// opening of `processes` first, each holder as it is found, the rest last.
+pub struct JsonDoc {
+    j: Json,
 }
 
-/// The `--json` document.
-pub fn json(r: &Report) -> Json {
-    let mut j = Json::new();
-    j.begin_object();
-    j.key("target").begin_object();
-    j.key("path").bytes(r.target.path.as_os_str().as_bytes());
-    j.key("major").u64(r.target.major.into());
-    j.key("minor").u64(r.target.minor.into());
-    j.end_object();
-    j.key("processes").begin_array();
-    for h in &r.processes {
+impl JsonDoc {
+    pub fn start(t: &Target) -> JsonDoc {
+        let mut j = Json::new();
+        j.begin_object();
+        j.key("target").begin_object();
+        j.key("path").bytes(t.path.as_os_str().as_bytes());
+        j.key("major").u64(t.major.into());
+        j.key("minor").u64(t.minor.into());
+        j.end_object();
+        j.key("processes").begin_array();
+        JsonDoc { j }
+    }
+
+    /// One holder; what is pending goes to `out` once it is long enough.
+    pub fn holder(&mut self, h: &Holder, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        let j = &mut self.j;
         j.begin_object();
         j.key("pid").u64(h.pid.into());
         j.key("comm").str(&h.comm);
@@ -190,44 +141,55 @@ pub fn json(r: &Report) -> Json {
         j.key("self").bool(h.is_self);
         j.key("access").begin_array();
         for a in &h.access {
-            access_json(&mut j, a);
+            access_json(j, a);
         }
         j.end_array();
         j.end_object();
-    }
-    j.end_array();
-    j.key("other").begin_array();
-    for o in &r.other {
-        j.begin_object();
-        j.key("kind").str(other_kind(o));
-        match o {
-            OtherPin::UnixSocket(p) | OtherPin::Swap(p) => {
-                j.key("path").bytes(p.as_os_str().as_bytes());
-            }
-            OtherPin::Loop(l) => {
-                j.key("device").bytes(l.device.as_os_str().as_bytes());
-                j.key("backing_file")
-                    .bytes(l.backing_file.as_os_str().as_bytes());
-            }
-            OtherPin::Holder(b) => {
-                j.key("name").str(&b.name);
-                j.key("dm_name").opt_str(b.dm_name.as_deref());
-            }
+        if j.pending() >= DRAIN_AT {
+            j.drain(out)?;
         }
-        j.end_object();
+        Ok(())
     }
-    j.end_array();
-    j.key("unreadable").begin_array();
-    for u in &r.unreadable {
-        j.begin_object();
-        j.key("pid").u64(u.pid.into());
-        j.key("what").str(u.what);
-        j.key("error").str(&ErrnoText(u.errno).to_string());
+
+    /// The pins that are not processes, what could not be inspected, and
+    /// the end of the document (with a newline).
+    pub fn finish(mut self, rest: &Rest, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        let j = &mut self.j;
+        j.end_array();
+        j.key("other").begin_array();
+        for o in &rest.other {
+            j.begin_object();
+            j.key("kind").str(other_kind(o));
+            match o {
+                OtherPin::UnixSocket(p) | OtherPin::Swap(p) => {
+                    j.key("path").bytes(p.as_os_str().as_bytes());
+                }
+                OtherPin::Loop(l) => {
+                    j.key("device").bytes(l.device.as_os_str().as_bytes());
+                    j.key("backing_file")
+                        .bytes(l.backing_file.as_os_str().as_bytes());
+                }
+                OtherPin::Holder(b) => {
+                    j.key("name").str(&b.name);
+                    j.key("dm_name").opt_str(b.dm_name.as_deref());
+                }
+            }
+            j.end_object();
+        }
+        j.end_array();
+        j.key("unreadable").begin_array();
+        for u in &rest.unreadable {
+            j.begin_object();
+            j.key("pid").u64(u.pid.into());
+            j.key("what").str(u.what);
+            j.key("error").str(&ErrnoText(u.errno).to_string());
+            j.end_object();
+        }
+        j.end_array();
         j.end_object();
+        j.drain(out)?;
+        out("\n")
     }
-    j.end_array();
-    j.end_object();
-    j
 }
 
 fn access_json(j: &mut Json, a: &Access) {
@@ -255,8 +217,54 @@ fn access_json(j: &mut Json, a: &Access) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BlockHolder, Holder, LoopPin, Target, Unreadable};
+    use super::super::text::Table;
+    use super::super::{BlockHolder, LoopPin, Report, Unreadable};
     use super::*;
+
+    fn rest(r: &Report) -> Rest {
+        Rest {
+            other: r.other.clone(),
+            unreadable: r.unreadable.clone(),
+        }
+    }
+
+    /// The text table of `r`, its holders fed one by one as a scan does.
+    fn text(r: &Report) -> String {
+        let mut t = Table::default();
+        for h in &r.processes {
+            t.holder(h);
+        }
+        let mut out = String::new();
+        t.write(&r.target, &rest(r), &mut |s| {
+            out.push_str(s);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// The JSON document of `r` as `holders --json` streams it.
+    fn json(r: &Report) -> String {
+        let mut out = String::new();
+        let mut pieces = 0;
+        let mut write = |s: &str| {
+            out.push_str(s);
+            pieces += 1;
+            Ok(())
+        };
+        let mut doc = JsonDoc::start(&r.target);
+        for h in &r.processes {
+            doc.holder(h, &mut write).unwrap();
+        }
+        doc.finish(&rest(r), &mut write).unwrap();
+        // Each piece but the last two (the tail and its newline) is a
+        // drain after at least DRAIN_AT bytes.
+        assert!(
+            pieces >= 2 && (pieces - 2) * DRAIN_AT <= out.len(),
+            "{pieces}"
+        );
+        out
+    }
 
     fn sample() -> Report {
         Report {
@@ -348,13 +356,64 @@ mod tests {
 
     #[test]
     fn json_document() {
-        let j = json(&sample()).finish();
+        let j = json(&sample());
         assert!(j.starts_with(r#"{"target":{"path":"/mnt","major":7,"minor":0},"processes":[{"pid":42,"comm":"sleep","unit":"ssh.service","self":false,"access":[{"kind":"cwd","path":"/mnt"},{"kind":"fd","fd":3,"path":"/mnt/f","device":false},{"kind":"fd","fd":4,"path":"/dev/loop0","device":true},{"kind":"mountns","mount_points":["/mnt","/x"]}]}"#), "{j}");
         assert!(j.contains(r#"{"pid":7,"comm":"rootlift","unit":null,"self":true,"access":[{"kind":"map","path":"/mnt/lib \"q\".so"}]}"#));
         assert!(j.contains(r#""other":[{"kind":"swap","path":"/mnt/swap"},{"kind":"loop","device":"/dev/loop1","backing_file":"/mnt/img"},{"kind":"holder","name":"dm-0","dm_name":"vg-root"}]"#));
         assert!(j.ends_with(
-            r#""unreadable":[{"pid":1,"what":"exe","error":"EACCES (permission denied)"}]}"#
+            r#""unreadable":[{"pid":1,"what":"exe","error":"EACCES (permission denied)"}]}
+"#
         ));
+    }
+
+    /// Many holders: the document leaves in pieces (one per DRAIN_AT bytes)
+    /// and reads as one.
+    #[test]
+    fn json_streamed_in_pieces_is_one_document() {
+        let mut r = sample();
+        let one = r.processes.remove(1);
+        r.processes = vec![one; 500];
+        r.other.clear();
+        r.unreadable.clear();
+        let holder = r#"{"pid":7,"comm":"rootlift","unit":null,"self":true,"access":[{"kind":"map","path":"/mnt/lib \"q\".so"}]}"#;
+        let want = format!(
+            r#"{{"target":{{"path":"/mnt","major":7,"minor":0}},"processes":[{}],"other":[],"unreadable":[]}}
+"#,
+            vec![holder; 500].join(",")
+        );
+        assert!(want.len() > 4 * DRAIN_AT);
+        assert_eq!(json(&r), want);
+    }
+
+    /// The columns are as wide as the longest comm and unit of all holders,
+    /// the last one found included; repeated accesses print in full.
+    #[test]
+    fn text_columns_fit_every_holder() {
+        let mut r = sample();
+        let mut last = r.processes[0].clone();
+        last.pid = 4194304;
+        last.comm = "a-long-comm-123".into();
+        last.unit = Some("a-much-longer-unit.service".into());
+        r.processes.push(last);
+        let t = text(&r);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[1],
+            "    PID COMM            UNIT                       ACCESS   PATH"
+        );
+        assert_eq!(
+            lines[2],
+            "     42 sleep           ssh.service                cwd      /mnt"
+        );
+        assert_eq!(
+            lines[6],
+            "      7 rootlift        -                          map      /mnt/lib \"q\".so (self)"
+        );
+        assert_eq!(
+            lines[8],
+            "4194304 a-long-comm-123 a-much-longer-unit.service fd:3     /mnt/f"
+        );
+        assert_eq!(lines.len(), 15, "{t}");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //!
 //! Memory stays bounded: getdents64(2) goes into two fixed buffers (one for
 //! /proc, one for the fd directory being listed), file contents into one
-//! reused `Vec`, link targets into one PATH_MAX array; only the holders
-//! found are kept.
+//! reused `Vec`, link targets into one PATH_MAX array, and each holder is
+//! handed over as soon as it is inspected ([`each`]): only [`scan`], for
+//! the callers that want the whole list, keeps them.
 
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
@@ -18,8 +19,8 @@ use rustix::io::Errno;
 use super::mountns::NsCache;
 use super::read::{PATH_MAX, path_of, read_into, readlink};
 use super::{
-    Access, Holder, OtherPin, Report, Target, Unreadable, blockholders, cgroup, loops, maps, stat,
-    swaps, unix,
+    Access, Holder, OtherPin, Report, Rest, Target, Unreadable, blockholders, cgroup, loops, maps,
+    stat, swaps, unix,
 };
 use crate::error::{Error, Result};
 
@@ -27,8 +28,26 @@ use crate::error::{Error, Result};
 const DIRENT_BUF: usize = 8 << 10;
 const SYSFS: &str = "/sys";
 
-/// Finds every holder of `target`.
+/// Finds every holder of `target`, all of them kept.
 pub fn scan(target: &Target) -> Result<Report> {
+    let mut processes = Vec::new();
+    let rest = each(target, &mut |h| {
+        processes.push(std::mem::take(h));
+        Ok(())
+    })?;
+    Ok(Report {
+        target: target.clone(),
+        processes,
+        other: rest.other,
+        unreadable: rest.unreadable,
+    })
+}
+
+/// Finds every holder of `target`, handing each process to `found` as soon
+/// as it is inspected (in /proc order; what `found` leaves of the `Holder`
+/// is reused for the next one), and returns the pins that are not
+/// processes. An error of `found` ends the walk.
+pub fn each(target: &Target, found: &mut dyn FnMut(&mut Holder) -> Result<()>) -> Result<Rest> {
     let proc_dir = open_dir(CWD, "/proc").map_err(|e| Error::sys("open", "/proc", e))?;
     let mut walk = Walk {
         target,
@@ -45,7 +64,7 @@ pub fn scan(target: &Target) -> Result<Report> {
         .ok()
         .and_then(|p| p.to_str()?.parse().ok());
 
-    let mut processes = Vec::new();
+    let mut holder = Holder::default();
     let mut proc_entries = vec![MaybeUninit::<u8>::uninit(); DIRENT_BUF];
     let mut fd_entries = vec![MaybeUninit::<u8>::uninit(); DIRENT_BUF];
     let mut entries = RawDir::new(&proc_dir, &mut proc_entries);
@@ -55,44 +74,12 @@ pub fn scan(target: &Target) -> Result<Report> {
         let Some(pid) = number(name.to_bytes()) else {
             continue;
         };
-        if let Some(h) = walk.process(&proc_dir, pid, name, &mut fd_entries) {
-            processes.push(h);
+        if walk.process(&proc_dir, pid, name, &mut fd_entries, &mut holder) {
+            found(&mut holder)?;
         }
     }
-
-    let mut other = Vec::new();
-    // Accepted connections repeat their listener's path: each path once.
-    let mut socket_paths: Vec<&std::path::Path> = Vec::new();
-    for b in &walk.sockets {
-        if let Err(at) = socket_paths.binary_search(&b.path.as_path()) {
-            socket_paths.insert(at, &b.path);
-        }
-    }
-    other.extend(
-        socket_paths
-            .into_iter()
-            .map(|p| OtherPin::UnixSocket(p.to_owned())),
-    );
-    other.extend(
-        swaps::on(target.dev, &mut walk.buf)
-            .into_iter()
-            .map(OtherPin::Swap),
-    );
-    let sysfs = std::path::Path::new(SYSFS);
-    other.extend(
-        loops::on(sysfs, target.dev, &mut walk.buf)
-            .into_iter()
-            .map(OtherPin::Loop),
-    );
-    other.extend(
-        blockholders::of(sysfs, target.major, target.minor, &mut walk.buf)
-            .into_iter()
-            .map(OtherPin::Holder),
-    );
-    Ok(Report {
-        target: target.clone(),
-        processes,
-        other,
+    Ok(Rest {
+        other: walk.other(),
         unreadable: walk.unreadable,
     })
 }
@@ -136,56 +123,90 @@ fn note(unreadable: &mut Vec<Unreadable>, pid: u32, what: &'static str, errno: E
 }
 
 impl Walk<'_> {
+    /// Inspects one process into `h`: true when it holds the target.
     fn process(
         &mut self,
         proc_dir: impl AsFd,
         pid: u32,
         name: &CStr,
         fd_entries: &mut [MaybeUninit<u8>],
-    ) -> Option<Holder> {
+        h: &mut Holder,
+    ) -> bool {
         let dir = match open_dir(proc_dir, name) {
             Ok(d) => d,
             Err(e) => {
                 note(&mut self.unreadable, pid, "dir", e);
-                return None;
+                return false;
             }
         };
         if let Err(e) = read_into(&dir, "stat", &mut self.buf) {
             note(&mut self.unreadable, pid, "stat", e);
-            return None;
+            return false;
         }
         let Some(st) = stat::parse(&self.buf) else {
             note(&mut self.unreadable, pid, "stat", Errno::INVAL);
-            return None;
+            return false;
         };
         if st.is_kernel_thread(pid) {
-            return None;
+            return false;
         }
-        let comm = String::from_utf8_lossy(st.comm).into_owned();
+        h.comm.clear();
+        h.comm.push_str(&String::from_utf8_lossy(st.comm));
 
-        let mut access = Vec::new();
-        self.links(&dir, pid, &mut access);
-        self.fds(&dir, pid, fd_entries, &mut access);
-        self.maps(&dir, pid, &mut access);
+        let access = &mut h.access;
+        access.clear();
+        self.links(&dir, pid, access);
+        self.fds(&dir, pid, fd_entries, access);
+        self.maps(&dir, pid, access);
         match self.ns.mounts_of(&dir, &mut self.buf) {
             Ok(Some(points)) => access.push(Access::MountNs(points.to_vec())),
             Ok(None) => {}
             Err(e) => note(&mut self.unreadable, pid, "mountns", e),
         }
         if access.is_empty() {
-            return None;
+            return false;
         }
-        let unit = match read_into(&dir, "cgroup", &mut self.buf) {
+        h.unit = match read_into(&dir, "cgroup", &mut self.buf) {
             Ok(()) => cgroup::unit(&self.buf).map(|u| String::from_utf8_lossy(u).into_owned()),
             Err(_) => None,
         };
-        Some(Holder {
-            pid,
-            comm,
-            unit,
-            is_self: self.own_pid == Some(pid),
-            access,
-        })
+        h.pid = pid;
+        h.is_self = self.own_pid == Some(pid);
+        true
+    }
+
+    /// The pins that are not processes: unix sockets bound on the target
+    /// (accepted connections repeat their listener's path: each path once),
+    /// swap, loop devices backed by it, devices stacked on it.
+    fn other(&mut self) -> Vec<OtherPin> {
+        let target = self.target;
+        let mut paths: Vec<&std::path::Path> = Vec::new();
+        for b in &self.sockets {
+            if let Err(at) = paths.binary_search(&b.path.as_path()) {
+                paths.insert(at, &b.path);
+            }
+        }
+        let mut other: Vec<OtherPin> = paths
+            .into_iter()
+            .map(|p| OtherPin::UnixSocket(p.to_owned()))
+            .collect();
+        other.extend(
+            swaps::on(target.dev, &mut self.buf)
+                .into_iter()
+                .map(OtherPin::Swap),
+        );
+        let sysfs = std::path::Path::new(SYSFS);
+        other.extend(
+            loops::on(sysfs, target.dev, &mut self.buf)
+                .into_iter()
+                .map(OtherPin::Loop),
+        );
+        other.extend(
+            blockholders::of(sysfs, target.major, target.minor, &mut self.buf)
+                .into_iter()
+                .map(OtherPin::Holder),
+        );
+        other
     }
 
     /// exe, cwd, root: stat(2) follows the magic link to the object itself.

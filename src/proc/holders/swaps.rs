@@ -23,6 +23,8 @@ pub struct Swap {
     pub path: String,
     /// `file` or `partition`.
     pub kind: String,
+    /// The priority swapon(2) gave it (negative when the kernel chose).
+    pub priority: i32,
 }
 
 /// Parses the whole table; the header and malformed lines are skipped.
@@ -33,7 +35,12 @@ pub fn parse(text: &str) -> Vec<Swap> {
             let mut f = line.split_ascii_whitespace();
             let path = unescape(f.next()?)?;
             let kind = f.next()?.to_owned();
-            Some(Swap { path, kind })
+            let priority = f.nth(2)?.parse().ok()?;
+            Some(Swap {
+                path,
+                kind,
+                priority,
+            })
         })
         .collect()
 }
