@@ -185,7 +185,9 @@ class ActionModule(ActionBase):
         """Starts the job in a session of its own, so it survives the end of
         this connection; its exit code is kept when it ends early."""
         inner = '"$0" "$@" </dev/null >%s 2>&1; echo $? >%s' % (START_OUT, START_RC)
-        command = "rm -f %s %s && setsid -f /bin/sh -c %s %s" % (
+        # Nothing of it may keep this connection's stdio open: the command
+        # returns as soon as the job is on its own.
+        command = "rm -f %s %s && setsid -f /bin/sh -c %s %s </dev/null >/dev/null 2>&1" % (
             START_OUT, START_RC, shlex.quote(inner), " ".join(shlex.quote(a) for a in argv))
         rc, out, err = self._sh(command)
         if rc != 0:
