@@ -33,7 +33,11 @@ fs_bytes() {
 
 # How many lifts the guest's journal holds since boot (every one begins
 # with enter.begin; the file keeps them all).
-lifts() { gssh "grep -c ' enter.begin ' /run/rootlift/journal 2>/dev/null || true"; }
+lifts() {
+    local n
+    n=$(gssh "grep -c ' enter.begin ' /run/rootlift/journal 2>/dev/null || true")
+    echo "${n:-0}"
+}
 
 mib() { echo $((${1%M} * 1024 * 1024)); }
 
@@ -57,6 +61,19 @@ scenario_check_mode() {
     grep -o 'vg0-root: filesystem [^"]*' "$RUN_DIR/check.log" | head -n 1 >"$RUN_DIR/check.would" || true
     check_eq check-would-shrink yes "$(grep -q "would shrink it" "$RUN_DIR/check.would" && echo yes || echo no)" \
         "the pre-flight said ($(cat "$RUN_DIR/check.would")):"
+}
+
+# 1b. A size below the floor: rootlift refuses, the host fails with its
+#     message and exit code, nothing is lifted or changed.
+scenario_refused() {
+    play refused -e '{"shrink_lv_devices": [{"device": "/dev/mapper/vg0-root", "size": "1000M"}]}'
+    check_eq refused-failed 1 "$(recap_count refused failed)" "failed tasks:"
+    check_eq refused-rc yes "$(grep -q '"rc": 3,' "$RUN_DIR/refused.log" && echo yes || echo no)" "the job action's rc is rootlift's 3:"
+    check_eq refused-message yes \
+        "$(grep -q 'rootlift: error: refused: 1000.0 MiB is below the shrink floor' "$RUN_DIR/refused.log" && echo yes || echo no)" \
+        "rootlift's own message:"
+    check_eq refused-lv-unchanged "$BEFORE_LV" "$(lv_bytes)" "root LV bytes"
+    check_eq refused-no-lift 0 "$(lifts)" "lifts in the journal:"
 }
 
 # 2. The real shrink, live.
