@@ -5,6 +5,7 @@
 # The guest's root LV is 1600M; its filesystem's floor is near 1.3 GiB.
 SHRINK_TO=${E2E_ANSIBLE_SHRINK_TO:-1480M}   # the first shrink
 KILLED_TO=${E2E_ANSIBLE_KILLED_TO:-1440M}   # the run that gets killed
+GROW_TO=${E2E_ANSIBLE_GROW_TO:-1520M}       # grown back online at the end
 BIN_ON_GUEST=/usr/local/sbin/rootlift
 BOOT_TIMEOUT=300
 
@@ -135,4 +136,22 @@ scenario_killed() {
     check_eq rerun-lv "$want" "$(lv_bytes)" "root LV bytes"
     check_eq rerun-fs "$want" "$(fs_bytes)" "root filesystem bytes"
     check_system rerun
+}
+
+# 6. Grow online (rootlift.live.grow_root, no lift), then again: unchanged.
+scenario_grow() {
+    local want keep=$PLAYBOOK extra
+    want=$(mib "$GROW_TO")
+    extra="{\"grow_lv_devices\": [{\"device\": \"/dev/mapper/vg0-root\", \"size\": \"$GROW_TO\"}]}"
+    PLAYBOOK=rootlift.live.grow_root
+    play grow -e "$extra"
+    check_eq grow-exit 0 "$PLAY_RC" "ansible-playbook exit"
+    check_eq grow-lv "$want" "$(lv_bytes)" "root LV bytes"
+    check_eq grow-fs "$want" "$(fs_bytes)" "root filesystem bytes"
+    check_eq grow-no-lift 2 "$(lifts)" "lifts in the journal:"
+    play grow-again -e "$extra"
+    check_eq grow-again-exit 0 "$PLAY_RC" "ansible-playbook exit"
+    check_eq grow-again-unchanged 0 "$(recap_count grow-again changed)" "changed tasks:"
+    PLAYBOOK=$keep
+    check_system grow
 }

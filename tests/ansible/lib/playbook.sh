@@ -78,7 +78,7 @@ stop_ssh_masters() {
 }
 
 write_report() {
-    local verdict=$1 r c
+    local verdict=$1
     {
         echo "# make e2e-ansible: $verdict"
         echo
@@ -86,16 +86,16 @@ write_report() {
         echo
         echo "| run | seconds | exit | PLAY RECAP (e2e-guest) |"
         echo "| --- | ---: | ---: | --- |"
-        for r in "${RECAPS[@]}"; do
-            IFS=$'\t' read -r -a f <<<"$r"
-            echo "| ${f[0]} | ${f[1]} | ${f[2]} | \`${f[3]:-none}\` |"
-        done
+        _md_rows "${RECAPS[@]}"
         echo
         echo "| check | verdict | detail |"
         echo "| --- | --- | --- |"
-        for c in "${CHECKS[@]}"; do
-            IFS=$'\t' read -r -a f <<<"$c"
-            echo "| ${f[0]} | ${f[1]} | ${f[2]:-} |"
-        done
+        _md_rows "${CHECKS[@]}"
     } >"$RUN_DIR/report.md"
+}
+
+# _md_rows ROW...: tab-separated rows as markdown table rows.
+_md_rows() {
+    (($# > 0)) || return 0
+    printf '%s\n' "$@" | sed 's/|/\\|/g; s/\t/ | /g; s/^/| /; s/$/ |/'
 }
