@@ -69,15 +69,11 @@ def parse_lines(text):
     return events
 
 
-def last_cycle(events):
-    """The events of the latest lift: from its last `enter.begin` (an
-    `--at-shutdown` log starts its lifts without one: from the last
-    `job.spec` then)."""
-    for marker in ("enter.begin", "job.spec"):
-        starts = [i for i, e in enumerate(events) if e.get("event") == marker]
-        if starts:
-            return events[starts[-1]:]
-    return []
+def last_job(events):
+    """The events of the latest job in a log of several (the
+    `--at-shutdown` log on the root): from its last `job.begin` on."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "job.begin"]
+    return events[starts[-1]:] if starts else []
 
 
 def _first(events, name):
@@ -104,14 +100,15 @@ def _int_fields(fields, keys):
     return out
 
 
-def summarize(events, stage=None):
-    """What a journal says about its latest lift and job, as plain data:
-    stage, the job's spec, whether it began, was confirmed, and how it
-    ended, the shrink's sizes, and the times of the phases."""
-    cycle = last_cycle(events)
+def summarize(cycle, stage=None):
+    """What the events of one lift say, as plain data: stage, the job's
+    spec, whether it began, was confirmed, and how it ended, the shrink's
+    sizes, and the times of the phases."""
     if stage is None:
         stage = cycle[-1]["stage"] if cycle else "idle"
-    spec = _first(cycle, "job.spec")
+    # A job's own journal has its spec; a log of an --at-shutdown job
+    # starts at job.begin, which names the kind and the device too.
+    spec = _first(cycle, "job.spec") or _first(cycle, "job.begin")
     done = _last(cycle, "job.done")
     shrink = None
     for e in cycle:
@@ -164,5 +161,6 @@ def summarize(events, stage=None):
 
 
 def summarize_status(status):
-    """`summarize` of a parsed `rootlift status --json` object."""
+    """`summarize` of a parsed `rootlift status --json` object (whose
+    events are those of the latest lift)."""
     return summarize(status.get("events") or [], status.get("stage"))

@@ -89,6 +89,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.rootlift.live.plugins.module_utils.journal import (
+    last_job,
     parse_lines,
     summarize,
     summarize_status,
@@ -225,7 +226,7 @@ def shutdown_log(path):
             text = f.read()
     except OSError:
         return None
-    return summarize(parse_lines(text))
+    return summarize(last_job(parse_lines(text)))
 
 
 def main():

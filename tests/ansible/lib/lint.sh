@@ -38,6 +38,14 @@ run_sanity() {
             "$VENV/bin/ansible-test" sanity --color no --python "$py"
     ) >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "ansible-test sanity failed"; }
     say "ansible-test sanity: $(grep -c '^Running sanity test' "$log") tests run, all passed"
+    log=$ANSIBLE_OUT/units.log
+    say "ansible-test units --python $py (log: ${log#"$REPO_ROOT"/})"
+    (
+        cd "$COLLECTION"
+        HOME=$home ANSIBLE_HOME=$home PATH=$VENV/bin:$PATH \
+            "$VENV/bin/ansible-test" units --color no --venv --python "$py"
+    ) >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "ansible-test units failed"; }
+    say "ansible-test units: $(grep -E '[0-9]+ passed' "$log" | tail -n 1)"
 }
 
 _ansible_test_dir() {
