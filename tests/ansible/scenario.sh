@@ -124,10 +124,16 @@ scenario_killed() {
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     stop_ssh_masters
-    gssh "$_guest_status" >"$RUN_DIR/killed.status.json" 2>/dev/null || true
-    RECAPS+=("killed"$'\t'"-"$'\t'"SIGKILL"$'\t'"(killed at journal event $(jq -r '.events[-1].event' "$RUN_DIR/killed.status.json" 2>/dev/null))")
-    check_eq killed-while-lifted yes "$lifted" "the run was killed while its job had the guest lifted:"
-    say "killed the run at journal event $(jq -r '.events[-1].event' "$RUN_DIR/killed.status.json" 2>/dev/null)"
+    # Where the job stood then (a login may fail while sshd moves).
+    for _ in 1 2 3 4 5; do
+        gssh "$_guest_status" >"$RUN_DIR/killed.status.json" 2>/dev/null && break
+        sleep 2
+    done
+    local at task
+    at=$(jq -r '"\(.stage) \(.events[-1].event)"' "$RUN_DIR/killed.status.json" 2>/dev/null || true)
+    task=$(grep -o '^TASK \[[^]]*\]' "$RUN_DIR/killed.log" | tail -n 1)
+    RECAPS+=("killed"$'\t'"$((SECONDS - deadline + 600))"$'\t'"SIGKILL"$'\t'"killed in $task; the guest's journal then: ${at:-?}")
+    check_eq killed-while-lifted yes "$lifted" "the run was killed in $task while its job had the guest lifted ($at):"
     play rerun -e "$extra"
     check_eq rerun-exit 0 "$PLAY_RC" "ansible-playbook exit"
     check_eq rerun-followed yes "$(grep -q '"followed_earlier_job": true' "$RUN_DIR/rerun.log" && echo yes || echo no)" \

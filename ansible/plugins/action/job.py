@@ -26,6 +26,8 @@ LIFTED_BINARY = "/usr/bin/rootlift"
 # before the old root is released (a refusal, a failed enter).
 START_OUT = "/run/rootlift-ansible.out"
 START_RC = "/run/rootlift-ansible.rc"
+# Seconds between two checks that the job's worker still runs.
+WORKER_CHECK = 30
 # A host without any rootlift yet answers this instead of a status.
 NO_ROOTLIFT = '{"stage":"idle","lifted":false,"events":[],"absent":true}'
 
@@ -236,9 +238,19 @@ class ActionModule(ActionBase):
         reads the journal until the job is done."""
         deadline = time.time() + seconds
         confirmed = False
+        next_worker_check = time.time() + WORKER_CHECK
         while not (summary["done"] and summary["final"]):
             if summary["waiting_confirm"] and not summary["confirmed"] and not confirmed:
                 confirmed = self._confirm()
+            if time.time() > next_worker_check:
+                next_worker_check = time.time() + WORKER_CHECK
+                if self._worker_gone(summary):
+                    return dict(
+                        failed=True, journal=summary, confirmed_by_us=confirmed,
+                        msg="rootlift's worker (pid %s) ended before the job was done, in stage %s: "
+                        "the host may still be lifted; 'rootlift status' tells, 'rootlift return' "
+                        "brings it back" % (summary["worker_pid"], summary["stage"]),
+                    )
             if time.time() > deadline:
                 return dict(
                     failed=True, journal=summary, confirmed_by_us=confirmed,
@@ -254,6 +266,23 @@ class ActionModule(ActionBase):
         if summary["done"]["code"] != 0:
             out.update(failed=True, msg="the rootlift job failed: %s" % summary["done"]["result"])
         return out
+
+    def _worker_gone(self, summary):
+        """Whether the job's worker has ended without writing job.done
+        (read again after the check, which may race with job.done)."""
+        pid = summary.get("worker_pid")
+        if not pid or summary["done"]:
+            return False
+        try:
+            rc, out = self._sh("if [ -d /proc/%d ]; then echo alive; else echo gone; fi" % pid)[:2]
+        except AnsibleConnectionFailure:
+            return False
+        if rc != 0 or out.strip() != "gone":
+            return False
+        try:
+            return summarize_status(self._status())["done"] is None
+        except Gone:
+            return False
 
     def _confirm(self):
         """`rootlift confirm` from a NEW login: that it works proves logins

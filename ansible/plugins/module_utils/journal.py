@@ -123,6 +123,7 @@ def summarize(cycle, stage=None):
         "waiting_confirm": _first(cycle, "job.wait-confirm") is not None,
         "confirmed": _first(cycle, "job.confirm") is not None,
         "done": None,
+        "worker_pid": None,
         "shrink": None,
         "times": {},
     }
@@ -140,6 +141,10 @@ def summarize(cycle, stage=None):
             "code": int(code) if code.isdigit() else None,
             "result": fields.get("result", ""),
         }
+    worker = _last(cycle, "job.worker")
+    if worker is not None:
+        pid = detail_fields(worker["detail"]).get("pid", "")
+        summary["worker_pid"] = int(pid) if pid.isdigit() else None
     if shrink is not None:
         summary["shrink"] = _int_fields(
             detail_fields(shrink["detail"]),

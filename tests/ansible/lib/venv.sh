@@ -7,8 +7,9 @@ ANSIBLE_OUT=$REPO_ROOT/target/ansible
 VENV=$ANSIBLE_OUT/venv
 # Pinned, so a run is the same run tomorrow.
 ANSIBLE_PIP=(ansible-core==2.19.14 ansible-lint==26.10.1)
+# Where the collection is laid out (the guest run lays its own copy, so a
+# lint run meanwhile does not pull it from under a playbook).
 COLLECTIONS=$ANSIBLE_OUT/collections
-COLLECTION=$COLLECTIONS/ansible_collections/rootlift/live
 
 # ensure_venv: the venv exists and holds the pinned versions.
 ensure_venv() {
@@ -24,9 +25,10 @@ ensure_venv() {
 }
 
 # lay_collection: a fresh copy of ansible/ at
-# collections/ansible_collections/rootlift/live (ansible-test runs from
-# there; the playbooks find the collection through COLLECTIONS).
+# COLLECTIONS/ansible_collections/rootlift/live, COLLECTION (ansible-test
+# runs from there; the playbooks find the collection through COLLECTIONS).
 lay_collection() {
+    COLLECTION=$COLLECTIONS/ansible_collections/rootlift/live
     rm -rf "$COLLECTION"
     mkdir -p "$COLLECTION"
     cp -a "$REPO_ROOT/ansible/." "$COLLECTION/"

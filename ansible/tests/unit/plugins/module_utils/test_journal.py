@@ -27,6 +27,7 @@ STATUS = {
                    "resize2fs=/usr/sbin/resize2fs lvm=/usr/sbin/lvm confirm_ms=600000 "
                    "grace_ms=5000 fs_blocks=378880 lv=vg0/root"},
         {"time": 101, "stage": "entered", "event": "enter.done", "detail": "oldroot=/oldroot"},
+        {"time": 101, "stage": "entered", "event": "job.worker", "detail": "pid=662"},
         {"time": 105, "stage": "entered", "event": "job.wait-confirm", "detail": "seconds=600"},
         {"time": 110, "stage": "entered", "event": "job.confirm", "detail": "pid=7"},
         {"time": 112, "stage": "released", "event": "release.done", "detail": ""},
@@ -51,20 +52,21 @@ def test_a_finished_shrink():
     assert s["job"] == {"kind": "shrink", "device": "/dev/mapper/vg0-root",
                         "fs_blocks": 378880, "confirm_ms": 600000, "lv": "vg0/root"}
     assert s["done"] == {"code": 0, "result": "ok"}
+    assert s["worker_pid"] == 662
     assert s["shrink"]["fs_blocks_after"] == 378880
     assert s["times"] == {"begin": 100, "entered": 101, "released": 112, "job_begin": 112,
                           "return_begin": 131, "returned": 150, "done": 150}
 
 
 def test_a_lift_waiting_for_its_confirm():
-    status = {"stage": "entered", "lifted": True, "events": STATUS["events"][:4]}
+    status = {"stage": "entered", "lifted": True, "events": STATUS["events"][:5]}
     s = summarize_status(status)
     assert not s["final"] and s["waiting_confirm"] and not s["confirmed"]
     assert s["done"] is None and not s["began"]
 
 
 def test_a_failed_job_says_why():
-    events = STATUS["events"][:7] + [
+    events = STATUS["events"][:8] + [
         {"time": 120, "stage": "returned", "event": "job.done",
          "detail": "code=1 result=resize2fs%20exited%201"}]
     s = summarize(events, "returned")
