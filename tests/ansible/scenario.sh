@@ -5,7 +5,8 @@
 # The guest's root LV is 1600M; its filesystem's floor is near 1.3 GiB.
 SHRINK_TO=${E2E_ANSIBLE_SHRINK_TO:-1480M}   # the first shrink
 KILLED_TO=${E2E_ANSIBLE_KILLED_TO:-1440M}   # the run that gets killed
-GROW_TO=${E2E_ANSIBLE_GROW_TO:-1520M}       # grown back online at the end
+GROW_TO=${E2E_ANSIBLE_GROW_TO:-1520M}       # grown back online
+SHUTDOWN_TO=${E2E_ANSIBLE_SHUTDOWN_TO:-1480M}  # then shrunk --at-shutdown
 BIN_ON_GUEST=/usr/local/sbin/rootlift
 BOOT_TIMEOUT=300
 
@@ -160,4 +161,31 @@ scenario_grow() {
     check_eq grow-again-unchanged 0 "$(recap_count grow-again changed)" "changed tasks:"
     PLAYBOOK=$keep
     check_system grow
+}
+
+# 7. --at-shutdown: the role installs the job and reboots the guest; the
+#    guest's reboot(2) ends qemu (-no-reboot), so the harness boots the
+#    same disk again while the playbook waits for the host to come back.
+scenario_at_shutdown() {
+    local want pid extra
+    want=$(mib "$SHUTDOWN_TO")
+    extra="{\"shrink_lv_devices\": [{\"device\": \"/dev/mapper/vg0-root\", \"size\": \"$SHUTDOWN_TO\"}], \"shrink_lv_at_shutdown\": true}"
+    "$VENV/bin/ansible-playbook" "$PLAYBOOK" -e "$extra" >"$RUN_DIR/at-shutdown.log" 2>&1 &
+    pid=$!
+    BG_PIDS+=("$pid")
+    local t0=$SECONDS
+    wait_qemu_exit 900 || die "the guest did not reboot within 900 s of the --at-shutdown run's start"
+    start_qemu "$RUN_DIR/disk.img"
+    PLAY_RC=0
+    wait "$pid" || PLAY_RC=$?
+    RECAPS+=("at-shutdown"$'\t'"$((SECONDS - t0))"$'\t'"$PLAY_RC"$'\t'"$(recap at-shutdown)")
+    say "at-shutdown: exit $PLAY_RC after $((SECONDS - t0)) s: $(recap at-shutdown)"
+    check_eq at-shutdown-exit 0 "$PLAY_RC" "ansible-playbook exit"
+    check_eq at-shutdown-lv "$want" "$(lv_bytes)" "root LV bytes"
+    check_eq at-shutdown-fs "$want" "$(fs_bytes)" "root filesystem bytes"
+    check_eq at-shutdown-log "code=0" "$(gssh "grep -o ' job.done code=[0-9]*' /var/log/rootlift.log | tail -n 1" | cut -d' ' -f3)" \
+        "/var/log/rootlift.log: last job.done"
+    check_eq at-shutdown-reported yes "$(grep -q '"kind": "shrink"' "$RUN_DIR/at-shutdown.log" && echo yes || echo no)" \
+        "shrink_lv_result.journal read from the log:"
+    check_system at-shutdown
 }
