@@ -30,6 +30,14 @@ rootlift_fleet:
     shrink_lv_devices:
       - device: /dev/mapper/vg0-root
         size: $SHRINK_TO
+# The roles read the binary's checksum on the controller (delegate_to
+# localhost): its temporary files under target/ too, not in ~/.ansible.
+controller:
+  hosts:
+    localhost:
+      ansible_connection: local
+      ansible_python_interpreter: "{{ ansible_playbook_python }}"
+      ansible_remote_tmp: $RUN_DIR/home/tmp
 EOF
     cat >"$RUN_DIR/ansible.cfg" <<EOF
 [defaults]
