@@ -21,7 +21,7 @@ DESTDIR ?=
 SIZE_LIMIT_KIB := 640
 
 .PHONY: build size lint lint-man lint-aarch64 test test-all test-unit test-root test-vm e2e \
-	e2e-test e2e-extra e2e-all cross deb install uninstall demo bench fuzz
+	e2e-test e2e-extra e2e-all e2e-ansible cross deb install uninstall demo bench fuzz
 
 # The release binary rebuilds std with panic=immediate-abort: no unwinder, no
 # backtrace symbolizer and no unwind tables, which together are more than
@@ -159,6 +159,15 @@ deb: build
 	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/target/deb/$(DEB_ARCH) ARCH=$(ARCH)
 	packaging/deb/build target/deb/$(DEB_ARCH) $(DEB_ARCH) target/deb
 	lintian --allow-root --fail-on error,warning --display-info $(DEB)
+
+# The Ansible collection (ansible/, rootlift.live): ansible-lint and
+# ansible-test sanity in a virtualenv from PyPI under target/ansible, then
+# its example playbook against the e2e guest over SSH: check mode, a
+# refused size, the live shrink, the same run again, a run killed after its
+# job started and run again (tests/ansible/run). ROOTLIFT_SKIP_E2E=1 skips
+# the guest part only. The report is target/ansible/e2e/report.md.
+e2e-ansible: build
+	tests/ansible/run
 
 # The main job on a built-in default, rehearsed in a VM: a live shrink of
 # a 256 MiB ext4 root LV to 128 MiB with daemons holding it (see
