@@ -210,6 +210,23 @@ fn bad_input_shrink_size_fraction() {
     row(true, &["shrink", "1.5G"], 2, &["invalid size '1.5G'"]);
 }
 
+/// A `b` suffix is refused, not guessed: bytes or filesystem blocks?
+#[test]
+fn bad_input_size_with_a_b_suffix() {
+    row(
+        true,
+        &["shrink", "4096b"],
+        2,
+        &["invalid size '4096b'", "blocks"],
+    );
+    row(
+        true,
+        &["enter", "--size", "4096b"],
+        2,
+        &["invalid size '4096b'"],
+    );
+}
+
 #[test]
 fn bad_input_shrink_without_a_size() {
     row(true, &["shrink", "--yes"], 2, &["shrink needs a SIZE"]);

@@ -740,7 +740,16 @@ def main():
             w(f"| {label} | {'-' if v is None else f'{v:.2f} s'} | |")
         w(f"| waiting for the operator's confirm (a new login) | {sec.get('confirm_wait', '-')} s | |")
         w(f"| longest stretch without a working SSH login during the shrink | {ssh.get('longest_gap_seconds', '-')} s | "
-          f"{ssh.get('attempts', '-')} logins tried, one a second; {ssh.get('failed', '-')} failed |")
+          f"{ssh.get('attempts', '-')} logins tried, one every {ssh.get('interval_seconds', '-')} s; {ssh.get('failed', '-')} failed |")
+        pr = rep.get("plain_restart") or {}
+        if pr.get("return_ms") is not None:
+            w(f"| the return's unit restarts (resumed systemd to the last unit active) | {pr['return_ms'] / 1000:.2f} s | "
+              f"`systemctl restart` of the same {len(pr.get('units', '').split())} units on the running guest: "
+              f"{pr.get('plain_ms', 0) / 1000:.2f} s; ratio return / plain {pr.get('ratio', '-')} |")
+        else:
+            w(f"| the return's unit restarts vs `systemctl restart` | - | not measured: {pr.get('why', 'no plain_restart in the report')} |")
+        w(f"| SSH connections reset or refused during the shrink | {ssh.get('reset_or_refused', '-')} | "
+          f"logins failed otherwise: {ssh.get('other_failures', '-')} |")
         w(f"| the same while the root stayed released {ssh.get('released_window_seconds', '-')} s | "
           f"{ssh.get('released_window_longest_gap_seconds', '-')} s | |")
         w(f"| `--at-shutdown`: `systemctl reboot` to the guest's reboot(2), shrink included | {sec.get('at_shutdown_reboot', '-')} s | |")
@@ -756,6 +765,7 @@ def main():
                              f"{'-' if ks.get('lift_total') is None else format(ks['lift_total'], '.1f')} s enter→done, "
                              f"tmpfs {fmt_bytes(tmpfs)}, SSH gap {ssh.get('longest_gap_seconds', '-')} s",
                              f"cp -ax set {fmt_bytes(manual)} ({ratio(manual, tmpfs)}); "
+                             f"unit restarts return/plain {pr.get('ratio', '-')}; "
                              f"--at-shutdown reboot to reboot {sec.get('reboot_to_up', '-')} s"))
 
     # ---------------------------------------------------------- 6 growth

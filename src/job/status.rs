@@ -140,6 +140,7 @@ fn to_json(cycle: &[Entry], stage: &Stage, would: &[String], installed: Option<&
     for e in cycle {
         j.begin_object();
         j.key("time").u64(e.time);
+        j.key("ms").u64(e.ms);
         j.key("stage").str(&e.stage.to_string());
         j.key("event").str(e.event.name());
         j.key("detail").str(&e.detail);

@@ -123,7 +123,9 @@ impl Stopped {
 pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
     let s = Stopped::from_cycle(cycle);
     let init = crate::proc::init::detect(Path::new("/"));
-    super::sshd::hand_back(j, cycle, &init)?;
+    // sshd first (the operator's way in), but whatever it answers, every
+    // other stopped service is started before its error is returned.
+    let sshd = super::sshd::hand_back(j, cycle, &init);
     let handed_off = |init: &str| {
         cycle
             .iter()
@@ -138,7 +140,7 @@ pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
     for (argv, cgroup) in &s.argv {
         spawn_again(j, argv, cgroup.as_deref())?;
     }
-    Ok(())
+    sshd
 }
 
 /// systemd: the stopped units started in one transaction without waiting,

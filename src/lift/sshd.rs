@@ -390,13 +390,30 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
         return Ok(());
     }
     let start = Instant::now();
-    let how = if takes_sockets(Path::new(SSHD)) {
-        handback_with_sockets(&kept, init)?
+    let sockets = if takes_sockets(Path::new(SSHD)) {
+        handback_with_sockets(&kept, init).map_err(|e| {
+            // The keeper still has the sockets and serves logins: say why,
+            // then start sshd the plain way below.
+            let _ = j.log(
+                &Stage::Returning,
+                Event::ReturnWarning,
+                Detail::new()
+                    .with("why", "the sshd socket handback failed")
+                    .with("error", &e),
+            );
+        })
     } else {
-        // No socket activation: the keeper lets go, sshd binds anew.
-        stop_keeper(&kept);
-        start_plainly(&kept, init)?;
-        "restart"
+        Err(())
+    };
+    let how = match sockets {
+        Ok(how) => how,
+        Err(()) => {
+            // No socket activation (or its handback failed): the keeper
+            // lets go, sshd binds anew.
+            stop_keeper(&kept);
+            start_plainly(&kept, init)?;
+            "restart"
+        }
     };
     stop_keeper(&kept);
     j.log(
@@ -457,11 +474,13 @@ fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<&'static str> {
                 handback_argv(kept, argv).join(" ")
             );
             std::fs::write(&file, text).map_err(|e| Error::io("write", &file, &e))?;
-            let started =
-                systemctl::run(&["daemon-reload"]).and_then(|()| systemctl::run(&["start", unit]));
+            // A systemd that has just re-executed answers only once it has
+            // deserialized: both asked again until it does.
+            let started = systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT)
+                .and_then(|()| systemctl::run_until_ok(&["start", unit], SYSTEMCTL_TIMEOUT));
             let _ = std::fs::remove_file(&file);
             let _ = std::fs::remove_dir(&dir);
-            systemctl::run(&["daemon-reload"])?;
+            systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT)?;
             started?;
         }
         _ => {

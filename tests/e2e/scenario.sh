@@ -133,6 +133,7 @@ scenario_checks() {
     fi
     check_journal_in_dmesg shrink
     downtime shrink
+    measure_plain_restart
 }
 
 # Every journal line of a lift is in the kernel log, as "rootlift: STAGE

@@ -59,8 +59,9 @@ write_report() {
         rows+=("$(jq -cn --arg n "${c%%$'\t'*}" --arg r "$(cut -f2 <<<"$c")" --arg d "$(cut -f3- <<<"$c")" \
             '{name: $n, result: $r, detail: $d}')")
     done
-    local downtime=null repeat=null
+    local downtime=null repeat=null restart=null
     [[ -s $dt ]] && downtime=$(cat "$dt")
+    [[ -s $RUN_DIR/restart.json ]] && restart=$(cat "$RUN_DIR/restart.json")
     [[ -s $RUN_DIR/repeat.json ]] && repeat=$(cat "$RUN_DIR/repeat.json")
     jq -n --arg verdict "$verdict" --arg profile "$PROFILE" --arg description "$P_DESCRIPTION" \
         --arg build "${GUEST_BUILD_SECONDS:-}" --arg cached "${GUEST_CACHED:-}" --arg phases "$(_build_phases)" \
@@ -75,7 +76,7 @@ write_report() {
         --arg k_enter "${k_enter:-}" --arg k_release "${k_release:-}" --arg k_job "${k_job:-}" \
         --arg k_return "${k_return:-}" --arg k_total "${k_total:-}" \
         --arg shrink "${SHRINK_TO:-}" --arg shutdown_to "${SHUTDOWN_TO:-}" --arg session "${SHRINK_SESSION:-}" \
-        --argjson downtime "$downtime" --argjson repeat "$repeat" \
+        --argjson downtime "$downtime" --argjson repeat "$repeat" --argjson restart "$restart" \
         --argjson checks "[$(IFS=,; echo "${rows[*]}")]" '
         def num: if . == "" then null else tonumber end;
         {verdict: $verdict, profile: $profile, description: $description,
@@ -95,7 +96,7 @@ write_report() {
                allowed_each: ($allow | num),
                longest_gap_seconds: ($gap | num), longest_gap_failed_attempts: ($gapn | num),
                released_window_seconds: ($wrel | num), released_window_longest_gap_seconds: ($wgap | num)},
-         downtime: $downtime, repeat: $repeat,
+         downtime: $downtime, repeat: $repeat, plain_restart: $restart,
          checks: $checks}' >"$json"
     {
         echo "# rootlift e2e, profile $PROFILE: $verdict"
@@ -136,6 +137,7 @@ write_report() {
             echo
         fi
         _downtime_md "$dt"
+        _restart_md "$RUN_DIR/restart.json"
         [[ -s $RUN_DIR/repeat.md ]] && cat "$RUN_DIR/repeat.md" && echo
         echo "| check | result | detail |"
         echo "| --- | --- | --- |"
@@ -162,5 +164,15 @@ _downtime_md() {
     echo
     echo "Return (kernel-log times): $(jq -r '.return | "mount + pivot \(.mount_and_pivot // "?") s, PID 1 resume (submounts, stub to the real init) \(.pid1_resume // "?") s, unit restarts \(.unit_restarts // "?") s, return.begin to return.done \(.total // "?") s; the last stopped unit was up \(.last_unit_up_after_return_begin // "?") s after return.begin"' "$dt")."
     echo "Journal lines not in the kernel log (times from the journal's seconds instead): $(jq -r .missing_from_kernel_log "$dt") of $(jq -r .journal_lines "$dt")."
+    echo
+}
+
+# The return's unit restarts beside a plain restart (lib/restart.sh).
+_restart_md() {
+    [[ -s $1 ]] || return 0
+    echo "## The return's unit restarts beside \`systemctl restart\`"
+    echo
+    jq -r 'if .why then "Not measured: \(.why)." else
+        "The return started \(.units | split(" ") | length) units in \(.return_ms) ms (resumed systemd to the last `return.up`); `systemctl restart` of the same units on the running system took \(.plain_ms) ms (exit \(.plain_exit)): ratio \(.ratio).\n\nUnits: \(.units)." end' "$1"
     echo
 }
