@@ -169,6 +169,18 @@ fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
     watch_units(j, &want)
 }
 
+/// `return.up` of `unit`, active again `start.elapsed()` after its start
+/// was asked for (the downtime table's end of its outage).
+pub(super) fn log_up(j: &mut Journal, unit: &str, start: Instant) -> Result<()> {
+    j.log(
+        &Stage::Returning,
+        Event::ReturnUp,
+        Detail::new()
+            .with("unit", unit)
+            .with("after_ms", start.elapsed().as_millis()),
+    )
+}
+
 /// Journals `return.up` for each unit the moment systemctl first says it is
 /// active; a unit not active within the timeout is a warning, not a failed
 /// return (the root is back).
@@ -180,13 +192,7 @@ fn watch_units(j: &mut Journal, units: &[&str]) -> Result<()> {
         let mut still = Vec::new();
         for (unit, state) in waiting.iter().zip(states.iter()) {
             if state == "active" {
-                j.log(
-                    &Stage::Returning,
-                    Event::ReturnUp,
-                    Detail::new()
-                        .with("unit", unit)
-                        .with("after_ms", start.elapsed().as_millis()),
-                )?;
+                log_up(j, unit, start)?;
             } else {
                 still.push(*unit);
             }

@@ -424,13 +424,7 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
             .with("ms", start.elapsed().as_millis()),
     )?;
     if let Some(unit) = &kept.unit {
-        j.log(
-            &Stage::Returning,
-            Event::ReturnUp,
-            Detail::new()
-                .with("unit", unit)
-                .with("after_ms", start.elapsed().as_millis()),
-        )?;
+        super::resume::log_up(j, unit, start)?;
     }
     Ok(())
 }
