@@ -23,7 +23,7 @@ use super::offline::{self, e2fsck_repair, e2fsck_verify, step};
 use super::spec::{JobSpec, Kind};
 use super::tools;
 use crate::error::{Error, Result};
-use crate::journal::{self, Detail, Entry, Event, Journal, Stage};
+use crate::journal::{self, Detail, Entry, Event, Fields, Journal, Stage};
 use crate::lift::record::{self, Record};
 use crate::parts::disk::{self, kernel_extent};
 use crate::parts::survey::{self, RootPartition};
@@ -75,24 +75,17 @@ impl Target {
 
     /// From the `job.spec` words; the error names the key that is missing
     /// or bad.
-    pub fn decode(e: &Entry) -> Result<Target, &'static str> {
-        fn num<T: std::str::FromStr>(e: &Entry, k: &'static str) -> Result<T, &'static str> {
-            e.get(k).and_then(|v| v.parse().ok()).ok_or(k)
-        }
-        let dev = e.get("part_dev").ok_or("part_dev")?;
-        let (major, minor) = dev
-            .split_once(':')
-            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-            .ok_or("part_dev")?;
+    pub fn decode(f: &Fields) -> Result<Target> {
+        let (disk_major, disk_minor) = f.dev("part_dev")?;
         Ok(Target {
-            disk: e.get("part_disk").ok_or("part_disk")?,
-            disk_major: major,
-            disk_minor: minor,
-            number: num(e, "part_number")?,
-            sector_size: num(e, "part_sector")?,
-            start: num(e, "part_start")?,
-            old_sectors: num(e, "part_sectors")?,
-            new_sectors: num(e, "part_new")?,
+            disk: f.str("part_disk")?,
+            disk_major,
+            disk_minor,
+            number: f.num("part_number")?,
+            sector_size: f.num("part_sector")?,
+            start: f.num("part_start")?,
+            old_sectors: f.num("part_sectors")?,
+            new_sectors: f.num("part_new")?,
         })
     }
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
-use crate::journal::{Detail, Entry, Event};
+use crate::error::Result;
+use crate::journal::{Detail, Entry, Event, Fields};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -87,39 +87,35 @@ impl JobSpec {
     }
 
     pub fn decode(e: &Entry) -> Result<JobSpec> {
-        let bad = |why: String| {
-            Error::invalid("journal", crate::journal::PATH, format!("job.spec: {why}"))
-        };
-        let get = |k: &str| e.get(k).ok_or_else(|| bad(format!("no {k}")));
-        let num = |k: &str| -> Result<u64> { get(k)?.parse().map_err(|_| bad(format!("bad {k}"))) };
-        let kind = match get("kind")?.as_str() {
+        let f = Fields(e);
+        let kind = match f.str("kind")?.as_str() {
             "shrink" if e.get("part_disk").is_some() => Kind::ShrinkPartition {
-                fs_blocks: num("fs_blocks")?,
-                part: super::partition::Target::decode(e).map_err(|k| bad(format!("bad {k}")))?,
+                fs_blocks: f.num("fs_blocks")?,
+                part: super::partition::Target::decode(&f)?,
             },
             "shrink" => Kind::Shrink {
-                fs_blocks: num("fs_blocks")?,
+                fs_blocks: f.num("fs_blocks")?,
                 lv: e.get("lv"),
             },
             "fsck" => Kind::Fsck,
             "run" => {
-                let argc = num("argc")?;
+                let argc: u64 = f.num("argc")?;
                 let argv = (0..argc.min(4096))
-                    .map(|i| get(&format!("arg{i}")))
+                    .map(|i| f.str(&format!("arg{i}")))
                     .collect::<Result<Vec<_>>>()?;
                 Kind::Run { argv }
             }
-            other => return Err(bad(format!("unknown kind {other}"))),
+            other => return Err(f.bad(&format!("unknown kind {other}"))),
         };
         Ok(JobSpec {
             kind,
-            device: get("device")?,
-            e2fsck: get("e2fsck")?,
-            resize2fs: get("resize2fs")?,
-            lvm: get("lvm")?,
-            confirm_within: Duration::from_millis(num("confirm_ms")?),
-            grace: Duration::from_millis(num("grace_ms")?),
-            drop_unrestorable: num("drop_unrestorable")? != 0,
+            device: f.str("device")?,
+            e2fsck: f.str("e2fsck")?,
+            resize2fs: f.str("resize2fs")?,
+            lvm: f.str("lvm")?,
+            confirm_within: Duration::from_millis(f.num("confirm_ms")?),
+            grace: Duration::from_millis(f.num("grace_ms")?),
+            drop_unrestorable: f.flag("drop_unrestorable")?,
             cloud_init: e.get("cloud_init"),
         })
     }

@@ -11,11 +11,13 @@
 
 mod detail;
 mod event;
+mod fields;
 mod follow;
 pub mod kmsg;
 
 pub use detail::{Detail, escape, get, unescape};
 pub use event::Event;
+pub use fields::Fields;
 pub use follow::follow;
 
 use std::fmt;

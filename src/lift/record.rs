@@ -9,7 +9,7 @@ use rustix::fs::{CWD, FileType, Mode};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
-use crate::journal::{Detail, Entry, Event, Journal, Stage};
+use crate::journal::{Detail, Entry, Event, Fields, Journal, Stage};
 use crate::loopdev::LoopSetup;
 use crate::proc::mountinfo::{self, Mount};
 
@@ -187,29 +187,27 @@ impl Class {
         }
     }
 
-    fn decode(e: &Entry) -> Result<Class> {
-        let bad = |why: String| bad_record(e, why);
-        let f = |k: &str| e.get(k).ok_or_else(|| bad(format!("no {k}")));
-        let num = |k: &str| -> Result<u64> { f(k)?.parse().map_err(|_| bad(format!("bad {k}"))) };
-        let flag = |k: &str| -> Result<bool> { Ok(num(k)? != 0) };
-        Ok(match f("class")?.as_str() {
+    fn decode(f: &Fields) -> Result<Class> {
+        Ok(match f.str("class")?.as_str() {
             "api" => Class::Api,
             "independent" => Class::Independent,
-            "bind" => Class::Bind { source: f("src")? },
+            "bind" => Class::Bind {
+                source: f.str("src")?,
+            },
             "loop" => Class::Loop(LoopSetup {
-                device: f("loopdev")?,
-                backing: f("backing")?,
-                offset: num("offset")?,
-                sizelimit: num("sizelimit")?,
-                read_only: flag("ro")?,
-                autoclear: flag("autoclear")?,
-                partscan: flag("partscan")?,
-                direct_io: flag("dio")?,
-                block_size: u32::try_from(num("bs")?).map_err(|_| bad("bad bs".into()))?,
+                device: f.str("loopdev")?,
+                backing: f.str("backing")?,
+                offset: f.num("offset")?,
+                sizelimit: f.num("sizelimit")?,
+                read_only: f.flag("ro")?,
+                autoclear: f.flag("autoclear")?,
+                partscan: f.flag("partscan")?,
+                direct_io: f.flag("dio")?,
+                block_size: f.num("bs")?,
             }),
             "overlay" => Class::Overlay,
-            "unrestorable" => Class::Unrestorable { why: f("why")? },
-            other => return Err(bad(format!("unknown class {other}"))),
+            "unrestorable" => Class::Unrestorable { why: f.str("why")? },
+            other => return Err(f.bad(&format!("unknown class {other}"))),
         })
     }
 }
@@ -261,21 +259,18 @@ impl MountRecord {
     }
 
     pub fn decode(e: &Entry) -> Result<MountRecord> {
-        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
-        let num = |k: &str| -> Result<u32> {
-            f(k)?.parse().map_err(|_| bad_record(e, format!("bad {k}")))
-        };
+        let f = Fields(e);
         Ok(MountRecord {
-            id: num("id")?,
-            parent: num("parent")?,
-            path: f("path")?,
-            source: f("source")?,
-            fstype: f("fstype")?,
-            options: f("options")?,
-            super_options: f("super")?,
-            fs_root: f("fsroot")?,
-            prop: Prop::decode(&f("prop")?).ok_or_else(|| bad_record(e, "bad prop".into()))?,
-            class: Class::decode(e)?,
+            id: f.num("id")?,
+            parent: f.num("parent")?,
+            path: f.str("path")?,
+            source: f.str("source")?,
+            fstype: f.str("fstype")?,
+            options: f.str("options")?,
+            super_options: f.str("super")?,
+            fs_root: f.str("fsroot")?,
+            prop: prop(&f)?,
+            class: Class::decode(&f)?,
         })
     }
 }
@@ -299,13 +294,11 @@ impl SwapRecord {
     }
 
     pub fn decode(e: &Entry) -> Result<SwapRecord> {
-        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
+        let f = Fields(e);
         Ok(SwapRecord {
-            path: f("path")?,
-            priority: f("priority")?
-                .parse()
-                .map_err(|_| bad_record(e, "bad priority".into()))?,
-            on_root: f("on_root")? == "1",
+            path: f.str("path")?,
+            priority: f.num("priority")?,
+            on_root: f.flag("on_root")?,
         })
     }
 }
@@ -334,12 +327,9 @@ impl Record {
     }
 }
 
-fn bad_record(e: &Entry, why: String) -> Error {
-    Error::invalid(
-        "journal",
-        crate::journal::PATH,
-        format!("{}: {why}", e.event),
-    )
+/// The `prop` field of a record line.
+fn prop(f: &Fields) -> Result<Prop> {
+    Prop::decode(&f.str("prop")?).ok_or_else(|| f.bad("bad prop"))
 }
 
 /// The root mount of `mounts`, as recorded.
@@ -372,20 +362,17 @@ impl RootRecord {
     }
 
     pub fn decode(e: &Entry) -> Result<RootRecord> {
-        let f = |k: &str| e.get(k).ok_or_else(|| bad_record(e, format!("no {k}")));
-        let (major, minor) = f("dev")?
-            .split_once(':')
-            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-            .ok_or_else(|| bad_record(e, "bad dev".into()))?;
+        let f = Fields(e);
+        let (major, minor) = f.dev("dev")?;
         Ok(RootRecord {
-            source: f("source")?,
-            fstype: f("fstype")?,
+            source: f.str("source")?,
+            fstype: f.str("fstype")?,
             major,
             minor,
-            options: f("options")?,
-            super_options: f("super")?,
-            fs_root: f("fsroot")?,
-            prop: Prop::decode(&f("prop")?).ok_or_else(|| bad_record(e, "bad prop".into()))?,
+            options: f.str("options")?,
+            super_options: f.str("super")?,
+            fs_root: f.str("fsroot")?,
+            prop: prop(&f)?,
         })
     }
 }
