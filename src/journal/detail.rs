@@ -14,7 +14,14 @@ impl Detail {
     }
 
     /// Appends `key=value` (the value escaped).
-    pub fn with(mut self, key: &str, value: impl fmt::Display) -> Detail {
+    pub fn with(self, key: &str, value: impl fmt::Display) -> Detail {
+        self.with_dyn(key, &value)
+    }
+
+    /// [`Detail::with`] without a copy per value type (there are hundreds
+    /// of call sites: one body keeps the binary smaller).
+    #[inline(never)]
+    fn with_dyn(mut self, key: &str, value: &dyn fmt::Display) -> Detail {
         if !self.0.is_empty() {
             self.0.push(' ');
         }
