@@ -40,7 +40,8 @@ pub enum Fate {
     KitDaemon,
     /// `user@UID.service`: SIGKILL through systemd, reset-failed.
     UserManager,
-    /// dbus and logind: stopped through systemd before the handoff.
+    /// Container runtimes, dbus and logind: stopped through systemd before
+    /// the handoff.
     StoppedBeforeHandoff,
     /// A network daemon: SIGKILL only, brought back on return.
     Network,
@@ -75,7 +76,7 @@ pub fn decide(h: &Holder, init: &Init, argv0: &str, sshd_kept: bool) -> Fate {
         Fate::KitDaemon
     } else if *init == Init::Systemd && units::is_user_manager(unit) {
         Fate::UserManager
-    } else if *init == Init::Systemd && units::STOPPED_BEFORE_HANDOFF.contains(&unit) {
+    } else if *init == Init::Systemd && units::stopped_before_handoff(unit) {
         Fate::StoppedBeforeHandoff
     } else {
         Fate::Stopped

@@ -389,6 +389,10 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
     if !kept.alive() {
         return Ok(());
     }
+    // A worker killed during the pivot back may have left it stopped.
+    if let Ok(p) = pid(kept.keeper) {
+        let _ = rustix::process::kill_process(p, Signal::CONT);
+    }
     let start = Instant::now();
     let sockets = if takes_sockets(Path::new(SSHD)) {
         handback_with_sockets(&kept, init).map_err(|e| {
@@ -427,6 +431,34 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
         super::resume::log_up(j, unit, start)?;
     }
     Ok(())
+}
+
+/// Holds the keeper still while it lives: return moves /proc, /dev and
+/// /run back under the old root and pivots, and an `sshd -i` started in
+/// between would find none of them and close its connection before the
+/// banner. Stopped (SIGSTOP), the keeper accepts nothing; a new connection
+/// waits in the listen backlog and is served once the guard drops
+/// (SIGCONT), a few hundred milliseconds later.
+pub struct KeeperPause(Option<Pid>);
+
+impl KeeperPause {
+    pub fn new(cycle: &[Entry]) -> KeeperPause {
+        let keeper = Kept::from_cycle(cycle)
+            .filter(Kept::alive)
+            .and_then(|k| pid(k.keeper).ok());
+        if let Some(p) = keeper {
+            let _ = rustix::process::kill_process(p, Signal::STOP);
+        }
+        KeeperPause(keeper)
+    }
+}
+
+impl Drop for KeeperPause {
+    fn drop(&mut self) {
+        if let Some(p) = self.0 {
+            let _ = rustix::process::kill_process(p, Signal::CONT);
+        }
+    }
 }
 
 fn stop_keeper(kept: &Kept) {

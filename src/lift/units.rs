@@ -1,7 +1,7 @@
 //! The systemd units a lift must move (release 2; docs/pid1.md), through
 //! systemctl(1): the services active at release are recorded, user
-//! managers are killed and dbus and logind stopped before PID 1 is handed
-//! off (sshd's sockets are kept by lift::sshd).
+//! managers are killed and container runtimes, dbus and logind stopped
+//! before PID 1 is handed off (sshd's sockets are kept by lift::sshd).
 
 use std::path::Path;
 
@@ -26,6 +26,20 @@ pub fn is_user_manager(unit: &str) -> bool {
 pub const STOPPED_BEFORE_HANDOFF: [&str; 3] =
     ["dbus.socket", "dbus.service", "systemd-logind.service"];
 
+/// Container runtimes, stopped with systemctl before the handoff when
+/// they run: dockerd stops its containers and then containerd goes, in
+/// the units' order. Sent SIGTERM all at once after the handoff, dockerd
+/// outlived the grace time (it could no longer reach containerd), was
+/// SIGKILLed, took 74 s to start again and did not restart its
+/// `--restart=always` container (the e2e server guest). The socket goes
+/// first, or a client's connect would start dockerd again.
+pub const RUNTIMES: [&str; 3] = ["docker.socket", "docker.service", "containerd.service"];
+
+/// Whether release stops `unit` with systemctl before the handoff.
+pub fn stopped_before_handoff(unit: &str) -> bool {
+    STOPPED_BEFORE_HANDOFF.contains(&unit) || RUNTIMES.contains(&unit)
+}
+
 /// dbus and logind must be stopped while systemd still runs, or the
 /// resumed systemd stalls ~100 s on a dead dbus (docs/pid1.md). Uses
 /// the systemctl brought into the tmpfs; without one, this is journaled.
@@ -44,15 +58,21 @@ pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
             Detail::new().with("why", "no systemctl in the tmpfs"),
         );
     }
+    // The runtimes that run here (a unit systemd does not know would fail
+    // the whole stop).
+    let runtimes: Vec<&str> = RUNTIMES
+        .iter()
+        .zip(systemctl::states(&RUNTIMES))
+        .filter(|(_, state)| state == "active")
+        .map(|(unit, _)| *unit)
+        .collect();
+    let mut stop = vec!["stop"];
+    stop.extend(&runtimes);
+    stop.extend(STOPPED_BEFORE_HANDOFF);
+    stop.push(USER_MANAGERS);
     let steps: [&[&str]; 3] = [
         &["kill", "--signal=SIGKILL", USER_MANAGERS],
-        &[
-            "stop",
-            STOPPED_BEFORE_HANDOFF[0],
-            STOPPED_BEFORE_HANDOFF[1],
-            STOPPED_BEFORE_HANDOFF[2],
-            USER_MANAGERS,
-        ],
+        &stop,
         &["reset-failed", USER_MANAGERS],
     ];
     for args in steps {
@@ -70,7 +90,7 @@ pub fn stop_before_handoff(j: &mut Journal) -> Result<()> {
         )?;
     }
     // Started again on return, with the units release stops.
-    for unit in STOPPED_BEFORE_HANDOFF {
+    for &unit in runtimes.iter().chain(&STOPPED_BEFORE_HANDOFF) {
         j.log(
             &Stage::Entered,
             Event::ReleaseStopped,
