@@ -1,25 +1,24 @@
 # shellcheck shell=bash
 # The return's unit restarts beside a plain `systemctl restart` of the same
 # units on the running system (issue 20): how long the return took from the
-# resumed systemd to the last stopped unit active again (journal: the
-# `return.step step=resume-init` line to the last `return.up`), and how long
-# `systemctl restart` of the units the return started (`return.services
-# started=`) takes in the same guest. Measured, not checked: the numbers go
+# resumed systemd to the last unit release stopped active again (journal:
+# the `return.step step=resume-init` line to the last `return.up` of the
+# downtime table), and how long `systemctl restart` of those units takes in
+# the same guest. Measured, not checked: the numbers go
 # to RUN_DIR/restart.json and the report; a measurement that cannot be made
 # says why there.
 
-# _return_phase STATUS_JSON: "MS UNITS" (UNITS blank-separated) or nothing.
+# _return_phase STATUS_JSON: "MS UNITS" (UNITS blank-separated) or nothing:
+# the units of the downtime table (those release stopped), and the time
+# from the resumed systemd to the last of them active again.
 _return_phase() {
     jq -r '
-        def word(k): (.detail | split(" ")[] | select(startswith(k + "=")) | .[(k | length) + 1:]);
         ([.events[] | select(.event == "return.step" and (.detail | test("step=resume-init")))][0].ms) as $from
-        | ([.events[] | select(.event == "return.up") | .ms] | max) as $to
-        | ([.events[] | select(.event == "return.services")][0] | word("started")) as $units
-        | if $from and $to and $units then "\($to - $from) \($units)" else empty end
-    ' "$1" 2>/dev/null | python3 -c '
-import sys, urllib.parse
-for line in sys.stdin:
-    print(urllib.parse.unquote(line.strip()).replace(",", " "))'
+        | ([.downtime[] | select(.up_at_ms != null)]) as $rows
+        | if $from and ($rows | length) > 0
+          then "\(($rows | map(.up_at_ms) | max) - $from) \($rows | map(.unit) | join(" "))"
+          else empty end
+    ' "$1" 2>/dev/null
 }
 
 # measure_plain_restart: writes RUN_DIR/restart.json
@@ -29,7 +28,7 @@ measure_plain_restart() {
     [[ $P_INIT == systemd ]] || return 0
     phase=$(_return_phase "$STATUS_JSON")
     if [[ -z $phase ]]; then
-        jq -n '{why: "the journal has no return.services / return.up to compare"}' >"$out"
+        jq -n '{why: "the journal has no resume-init step or no unit back up to compare"}' >"$out"
         return 0
     fi
     return_ms=${phase%% *} units=${phase#* }
