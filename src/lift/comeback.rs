@@ -142,7 +142,14 @@ pub fn decide(
     let exe = exe
         .as_deref()
         .map(|p| p.strip_prefix(super::OLDROOT).unwrap_or(p));
-    if let Some(script) = exe.and_then(script_of) {
+    // The executable, else the name it was started by: Debian 12's
+    // systemd-udevd is a symlink to udevadm, and its init script names
+    // the link (argv[0]), not the file the link leads to.
+    let argv0 = seen.argv.first().map(String::as_str);
+    if let Some(script) = exe
+        .and_then(script_of)
+        .or_else(|| argv0.and_then(script_of))
+    {
         return Comeback::Script(script);
     }
     if keeps_network(&h.comm) && !seen.argv.is_empty() {
@@ -178,6 +185,7 @@ mod tests {
         match exe {
             "/usr/sbin/cron" => Some("cron".into()),
             "/usr/sbin/sshd" => Some("ssh".into()),
+            "/lib/systemd/systemd-udevd" => Some("udev".into()),
             _ => None,
         }
     }
