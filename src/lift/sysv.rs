@@ -42,7 +42,9 @@ pub fn start_position(etc: &Path, name: &str) -> Option<(usize, u32)> {
 /// that a normal runlevel starts.
 pub fn script_of(etc: &Path, exe: &str) -> Option<String> {
     let want = unmerged(exe);
-    if want.len() < 2 {
+    // Only a whole path names a program: a bare `ssh` (a client's argv[0])
+    // is a word of the ssh script's header too.
+    if want.len() < 2 || !want.starts_with('/') {
         return None;
     }
     let mut found: Vec<((usize, u32), String)> = Vec::new();
@@ -124,6 +126,7 @@ mod tests {
         );
         assert_eq!(script_of(&etc, "/usr/sbin/atd"), None, "not in a runlevel");
         assert_eq!(script_of(&etc, "/usr/bin/bash"), None);
+        assert_eq!(script_of(&etc, "cron"), None, "not a path");
         assert_eq!(
             in_start_order(
                 &etc,
