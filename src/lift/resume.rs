@@ -131,7 +131,11 @@ pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
             .iter()
             .any(|e| e.is(Event::ReleaseHandoff, "init", init))
     };
-    if handed_off("systemd") {
+    // Everything is started before anything is waited for: a slow unit
+    // (dockerd needed minutes under emulation) must not keep a DHCP
+    // client from its lease.
+    let systemd = handed_off("systemd");
+    if systemd {
         start_units(j, &s)?;
     }
     if handed_off("sysvinit") {
@@ -140,11 +144,14 @@ pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
     for (argv, cgroup) in &s.argv {
         spawn_again(j, argv, cgroup.as_deref())?;
     }
+    if systemd && Path::new(systemctl::PATH).exists() {
+        watch_units(j, &s.units.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
     sshd
 }
 
-/// systemd: the stopped units started in one transaction without waiting,
-/// then watched until each is active (journaled with the time it took).
+/// systemd: the stopped units started in one transaction without waiting
+/// ([`watch_units`] then journals each one's return).
 fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
@@ -166,7 +173,7 @@ fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
             Detail::new().with("started", want.join(",")),
         )?;
     }
-    watch_units(j, &want)
+    Ok(())
 }
 
 /// `return.up` of `unit`, active again `start.elapsed()` after its start
