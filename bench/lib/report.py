@@ -743,7 +743,7 @@ def main():
           f"{ssh.get('attempts', '-')} logins tried, one every {ssh.get('interval_seconds', '-')} s; {ssh.get('failed', '-')} failed |")
         pr = rep.get("plain_restart") or {}
         if pr.get("return_ms") is not None:
-            w(f"| the return's unit restarts (resumed systemd to the last unit active) | {pr['return_ms'] / 1000:.2f} s | "
+            w(f"| the return's unit restarts (systemd's start of them to the last one active) | {pr['return_ms'] / 1000:.2f} s | "
               f"`systemctl restart` of the same {len(pr.get('units', '').split())} units on the running guest: "
               f"{pr.get('plain_ms', 0) / 1000:.2f} s; ratio return / plain {pr.get('ratio', '-')} |")
         else:

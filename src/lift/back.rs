@@ -31,7 +31,7 @@ pub type BeforeRemount<'a> = &'a mut dyn FnMut(&mut Journal) -> Result<()>;
 /// lets the unit tests run [`steps`] without a PID 1 to wake.
 pub trait Resume {
     /// Wakes PID 1 from the stub; false when it was not the stub.
-    fn wake_init(&mut self, j: &mut Journal) -> Result<bool>;
+    fn wake_init(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<bool>;
     /// Starts what release stopped, as `cycle` journaled it.
     fn start_services(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<()>;
 }
@@ -40,8 +40,8 @@ pub trait Resume {
 pub struct Init;
 
 impl Resume for Init {
-    fn wake_init(&mut self, j: &mut Journal) -> Result<bool> {
-        resume::wake_init(j, Path::new(NEWROOT))
+    fn wake_init(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<bool> {
+        resume::wake_init(j, cycle, Path::new(NEWROOT))
     }
 
     fn start_services(&mut self, j: &mut Journal, cycle: &[journal::Entry]) -> Result<()> {
@@ -160,7 +160,7 @@ fn steps(
     mounts::restore(ops, j, rec, &done).map_err(at(STEPS[4]))?;
     log(j, STEPS[4])?;
 
-    if init.wake_init(j).map_err(at(STEPS[5]))? {
+    if init.wake_init(j, &cycle).map_err(at(STEPS[5]))? {
         log(j, STEPS[5])?;
     }
     init.start_services(j, &cycle).map_err(at(STEPS[6]))?;

@@ -38,12 +38,14 @@ fn pid1_on(tmpfs_root: &Path) -> bool {
 
 /// When PID 1 is the stub, writes its trigger and waits until it has
 /// exec'd the real init from the restored root.
-pub fn wake_init(j: &mut Journal, tmpfs_root: &Path) -> Result<bool> {
+pub fn wake_init(j: &mut Journal, cycle: &[Entry], tmpfs_root: &Path) -> Result<bool> {
     // No FIFO: release never installed the stub (PID 1 may still run from
     // the tmpfs, e.g. rootlift itself exec'd as PID 1 of a test namespace).
     if !pid1_on(tmpfs_root) || !Path::new(stub::FIFO_AFTER_RETURN).exists() {
         return Ok(false);
     }
+    // Before systemd reads its unit files again: sshd's handback drop-in.
+    super::sshd::prepare_handback(cycle)?;
     let fd = openat(
         CWD,
         stub::FIFO_AFTER_RETURN,
@@ -123,21 +125,23 @@ impl Stopped {
 pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
     let s = Stopped::from_cycle(cycle);
     let init = crate::proc::init::detect(Path::new("/"));
-    // sshd first (the operator's way in), but whatever it answers, every
-    // other stopped service is started before its error is returned.
-    let sshd = super::sshd::hand_back(j, cycle, &init);
     let handed_off = |init: &str| {
         cycle
             .iter()
             .any(|e| e.is(Event::ReleaseHandoff, "init", init))
     };
+    // sshd's unit, when its handback drop-in is in place, starts in the
+    // same transaction as every other unit (no daemon-reload first).
+    let systemd = handed_off("systemd");
+    if systemd {
+        start_units(j, &s, super::sshd::prepared_unit(cycle).as_deref())?;
+    }
+    // sshd next (the operator's way in), but whatever it answers, every
+    // other stopped service is started before its error is returned.
     // Everything is started before anything is waited for: a slow unit
     // (dockerd needed minutes under emulation) must not keep a DHCP
     // client from its lease.
-    let systemd = handed_off("systemd");
-    if systemd {
-        start_units(j, &s)?;
-    }
+    let sshd = super::sshd::hand_back(j, cycle, &init);
     if handed_off("sysvinit") {
         run_scripts(j, &s.scripts)?;
     }
@@ -152,7 +156,7 @@ pub fn start_services(j: &mut Journal, cycle: &[Entry]) -> Result<()> {
 
 /// systemd: the stopped units started in one transaction without waiting
 /// ([`watch_units`] then journals each one's return).
-fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
+fn start_units(j: &mut Journal, s: &Stopped, sshd: Option<&str>) -> Result<()> {
     if !Path::new(systemctl::PATH).exists() {
         // PID 1 resumed; without its systemctl nothing more can be asked of
         // it, and the root is back: say so rather than fail the return.
@@ -162,15 +166,22 @@ fn start_units(j: &mut Journal, s: &Stopped) -> Result<()> {
             Detail::new().with("why", "no /usr/bin/systemctl on the restored root"),
         );
     }
-    let want: Vec<&str> = s.units.iter().map(String::as_str).collect();
+    let mut want: Vec<&str> = s.units.iter().map(String::as_str).collect();
+    if let Some(unit) = sshd.filter(|u| !want.contains(u)) {
+        want.insert(0, unit);
+    }
     if !want.is_empty() {
         let mut args = vec!["start", "--no-block"];
         args.extend(&want);
-        systemctl::run_until_ok(&args, SYSTEMCTL_TIMEOUT)?;
+        let call = systemctl::run_until_ok_timed(&args, SYSTEMCTL_TIMEOUT)?;
+        // call_ms: how long the start that systemd answered took (the
+        // moment the unit restarts began is this line's time minus it).
         j.log(
             &Stage::Returning,
             Event::ReturnServices,
-            Detail::new().with("started", want.join(",")),
+            Detail::new()
+                .with("started", want.join(","))
+                .with("call_ms", call.as_millis()),
         )?;
     }
     Ok(())

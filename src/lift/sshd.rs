@@ -38,6 +38,10 @@ pub const INTERNAL_HANDBACK: &str = "internal-ssh-handback";
 pub const SSHD: &str = "/usr/sbin/sshd";
 /// How long systemd may take to answer after it resumed.
 const SYSTEMCTL_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the real sshd may take to listen once its unit was started
+/// with the drop-in (the first systemctl answer after the resume came 9-18 s
+/// after it under emulation; the start itself takes a second).
+const HANDBACK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Where the runtime drop-in for the handback goes (systemd.unit(5):
 /// `/run/systemd/system/UNIT.d/*.conf`).
 const DROPIN_DIR: &str = "/run/systemd/system";
@@ -394,23 +398,33 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
         let _ = rustix::process::kill_process(p, Signal::CONT);
     }
     let start = Instant::now();
-    let sockets = if takes_sockets(Path::new(SSHD)) {
-        handback_with_sockets(&kept, init).map_err(|e| {
-            // The keeper still has the sockets and serves logins: say why,
-            // then start sshd the plain way below.
-            let _ = j.log(
-                &Stage::Returning,
-                Event::ReturnWarning,
-                Detail::new()
-                    .with("why", "the sshd socket handback failed")
-                    .with("error", &e),
-            );
-        })
-    } else {
-        Err(())
+    let sockets = match prepared_unit(cycle) {
+        // Started with the other units, through the drop-in that
+        // prepare_handback wrote before systemd resumed: done once the real
+        // sshd listens; the drop-in goes either way.
+        Some(unit) => {
+            let listening = wait_listening(HANDBACK_TIMEOUT);
+            remove_dropin(&unit);
+            listening.and_then(|()| systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT))
+        }
+        None if takes_sockets(Path::new(SSHD)) => handback_with_sockets(&kept, init),
+        None => Err(Error::Failed(
+            "the sshd cannot take listening sockets".into(),
+        )),
     };
+    let sockets = sockets.map_err(|e| {
+        // The keeper still has the sockets and serves logins: say why,
+        // then start sshd the plain way below.
+        let _ = j.log(
+            &Stage::Returning,
+            Event::ReturnWarning,
+            Detail::new()
+                .with("why", "the sshd socket handback failed")
+                .with("error", &e),
+        );
+    });
     let how = match sockets {
-        Ok(how) => how,
+        Ok(()) => "sockets",
         Err(()) => {
             // No socket activation (or its handback failed): the keeper
             // lets go, sshd binds anew.
@@ -484,28 +498,78 @@ fn handback_argv(kept: &Kept, sshd: &[String]) -> Vec<String> {
     v
 }
 
-fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<&'static str> {
+/// The drop-in's directory and file for `unit`.
+fn dropin_paths(unit: &str) -> (String, String) {
+    let dir = format!("{DROPIN_DIR}/{unit}.d");
+    let file = format!("{dir}/{DROPIN}");
+    (dir, file)
+}
+
+/// The runtime drop-in that starts `unit` once with the keeper's sockets:
+/// the unit's own command line, wrapped.
+fn write_dropin(kept: &Kept, unit: &str) -> Result<()> {
+    let (dir, file) = dropin_paths(unit);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("mkdir", &dir, &e))?;
+    let text = format!(
+        "# rootlift: the listening sockets go back to sshd; removed at once\n\
+         [Service]\nExecStart=\nExecStart={}\n",
+        handback_argv(kept, &kept.exec).join(" ")
+    );
+    std::fs::write(&file, text).map_err(|e| Error::io("write", &file, &e))
+}
+
+fn remove_dropin(unit: &str) {
+    let (dir, file) = dropin_paths(unit);
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir);
+}
+
+/// Just before PID 1 leaves the stub: systemd loads its unit files again
+/// as it re-executes, so a drop-in written now is in force without a
+/// daemon-reload (seconds under emulation), and return can start sshd's
+/// unit in the same transaction as the others. Only for a lift whose
+/// PID 1 was handed off by systemd, with a keeper alive.
+pub fn prepare_handback(cycle: &[Entry]) -> Result<()> {
+    let Some(kept) = Kept::from_cycle(cycle) else {
+        return Ok(());
+    };
+    let to_systemd = cycle
+        .iter()
+        .any(|e| e.is(Event::ReleaseHandoff, "init", "systemd"));
+    match kept.unit.as_deref() {
+        Some(unit)
+            if to_systemd
+                && kept.alive()
+                && !kept.exec.is_empty()
+                && takes_sockets(Path::new(SSHD))
+                && Path::new(systemctl::PATH).exists() =>
+        {
+            write_dropin(&kept, unit)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The keeper's unit, when [`prepare_handback`] wrote its drop-in.
+pub fn prepared_unit(cycle: &[Entry]) -> Option<String> {
+    Kept::from_cycle(cycle)?
+        .unit
+        .filter(|u| Path::new(&dropin_paths(u).1).exists())
+}
+
+/// The handback when systemd did not resume from the stub this time (a
+/// dead-man expiry before release, a second `return`), or under sysvinit.
+fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<()> {
     match (init, kept.unit.as_deref()) {
         (Init::Systemd, Some(unit))
             if Path::new(systemctl::PATH).exists() && !kept.exec.is_empty() =>
         {
-            // The unit's own command line, wrapped for this one start.
-            let argv = &kept.exec;
-            let dir = format!("{DROPIN_DIR}/{unit}.d");
-            let file = format!("{dir}/{DROPIN}");
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io("mkdir", &dir, &e))?;
-            let text = format!(
-                "# rootlift: the listening sockets go back to sshd; removed at once\n\
-                 [Service]\nExecStart=\nExecStart={}\n",
-                handback_argv(kept, argv).join(" ")
-            );
-            std::fs::write(&file, text).map_err(|e| Error::io("write", &file, &e))?;
+            write_dropin(kept, unit)?;
             // A systemd that has just re-executed answers only once it has
             // deserialized: both asked again until it does.
             let started = systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT)
                 .and_then(|()| systemctl::run_until_ok(&["start", unit], SYSTEMCTL_TIMEOUT));
-            let _ = std::fs::remove_file(&file);
-            let _ = std::fs::remove_dir(&dir);
+            remove_dropin(unit);
             systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT)?;
             started?;
         }
@@ -522,7 +586,7 @@ fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<&'static str> {
             wait_listening(Duration::from_secs(20))?;
         }
     }
-    Ok("sockets")
+    Ok(())
 }
 
 /// Waits until an sshd other than the keeper's children listens.

@@ -69,13 +69,20 @@ pub fn active_services() -> Result<Vec<String>> {
 /// [`run`] again every second until it succeeds or `timeout` passes: a
 /// systemd that has just re-executed answers only once it deserialized.
 pub fn run_until_ok(args: &[&str], timeout: Duration) -> Result<()> {
+    run_until_ok_timed(args, timeout).map(|_| ())
+}
+
+/// [`run_until_ok`], and how long the call that succeeded took.
+pub fn run_until_ok_timed(args: &[&str], timeout: Duration) -> Result<Duration> {
     let start = Instant::now();
     loop {
+        let call = Instant::now();
         match run(args) {
+            Ok(()) => return Ok(call.elapsed()),
             Err(Error::Command { .. }) if start.elapsed() < timeout => {
                 std::thread::sleep(Duration::from_secs(1));
             }
-            other => return other,
+            Err(e) => return Err(e),
         }
     }
 }

@@ -16,7 +16,7 @@ struct FakeInit {
 }
 
 impl Resume for FakeInit {
-    fn wake_init(&mut self, _j: &mut Journal) -> Result<bool> {
+    fn wake_init(&mut self, _j: &mut Journal, _cycle: &[journal::Entry]) -> Result<bool> {
         self.calls.push("wake");
         Ok(true)
     }

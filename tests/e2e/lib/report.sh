@@ -173,6 +173,6 @@ _restart_md() {
     echo "## The return's unit restarts beside \`systemctl restart\`"
     echo
     jq -r 'if .why then "Not measured: \(.why)." else
-        "The return started \(.units | split(" ") | length) units in \(.return_ms) ms (resumed systemd to the last `return.up`); `systemctl restart` of the same units on the running system took \(.plain_ms) ms (exit \(.plain_exit)): ratio \(.ratio).\n\nUnits: \(.units)." end' "$1"
+        "The return started \(.units | split(" ") | length) units in \(.return_ms) ms (its `systemctl start` of them, once systemd answered, to the last `return.up`); `systemctl restart` of the same units on the running system took \(.plain_ms) ms (exit \(.plain_exit)): ratio \(.ratio).\n\nUnits: \(.units)." end' "$1"
     echo
 }

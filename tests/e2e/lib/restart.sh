@@ -1,19 +1,21 @@
 # shellcheck shell=bash
 # The return's unit restarts beside a plain `systemctl restart` of the same
-# units on the running system (issue 20): how long the return took from the
-# resumed systemd to the last unit release stopped active again (journal:
-# the `return.step step=resume-init` line to the last `return.up` of the
-# downtime table), and how long `systemctl restart` of those units takes in
-# the same guest. Measured, not checked: the numbers go
+# units on the running system (issue 20): how long the return took from its
+# `systemctl start` of the stopped units (the `return.services` line's time
+# minus its call_ms: systemd answers only once it has resumed, which is
+# the PID 1 resume phase) to the last unit release stopped active again
+# (the last `return.up` of the downtime table), and how long `systemctl
+# restart` of those units takes in the same guest. Measured, not checked: the numbers go
 # to RUN_DIR/restart.json and the report; a measurement that cannot be made
 # says why there.
 
 # _return_phase STATUS_JSON: "MS UNITS" (UNITS blank-separated) or nothing:
 # the units of the downtime table (those release stopped), and the time
-# from the resumed systemd to the last of them active again.
+# from the return's start of them to the last of them active again.
 _return_phase() {
     jq -r '
-        ([.events[] | select(.event == "return.step" and (.detail | test("step=resume-init")))][0].ms) as $from
+        ([.events[] | select(.event == "return.services" and (.detail | test("call_ms=")))][0]
+            | .ms - (.detail | capture("call_ms=(?<c>[0-9]+)").c | tonumber)) as $from
         | ([.downtime[] | select(.up_at_ms != null)]) as $rows
         | if $from and ($rows | length) > 0
           then "\(($rows | map(.up_at_ms) | max) - $from) \($rows | map(.unit) | join(" "))"
@@ -28,7 +30,7 @@ measure_plain_restart() {
     [[ $P_INIT == systemd ]] || return 0
     phase=$(_return_phase "$STATUS_JSON")
     if [[ -z $phase ]]; then
-        jq -n '{why: "the journal has no resume-init step or no unit back up to compare"}' >"$out"
+        jq -n '{why: "the journal has no return.services with call_ms or no unit back up to compare"}' >"$out"
         return 0
     fi
     return_ms=${phase%% *} units=${phase#* }
