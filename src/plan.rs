@@ -31,6 +31,8 @@ pub struct Plan {
     pub tmpfs_size: u64,
     pub self_size: u64,
     pub init: Init,
+    /// What happens to SSH logins during a lift.
+    pub ssh: &'static str,
     pub mount_count: usize,
     pub shared_count: usize,
     pub other_namespaces: Vec<Namespace>,
@@ -62,6 +64,10 @@ pub struct Namespace {
     pub first_comm: String,
 }
 
+/// What a lift does for SSH where the kernel lets it keep the sockets.
+const SSH_KEPT: &str = "the listening sockets stay open all along (pidfd_getfd(2)): served from \
+     the tmpfs while the root is away, handed back to sshd on return; this login ends at release";
+
 pub fn survey() -> Result<Plan> {
     let mounts = mountinfo::read_self()?;
     let root = mountinfo::at(&mounts, "/")
@@ -90,6 +96,13 @@ pub fn survey() -> Result<Plan> {
         tmpfs_size,
         self_size,
         init: init::detect(Path::new("/")),
+        ssh: if crate::lift::sshd::find_listener().is_none() {
+            "no sshd listens here"
+        } else if crate::lift::sshd::can_take_sockets() {
+            SSH_KEPT
+        } else {
+            crate::lift::sshd::NOT_KEPT
+        },
         mount_count: mounts.len(),
         shared_count: mounts.iter().filter(|m| m.shared.is_some()).count(),
         other_namespaces: other_namespaces(),
@@ -231,6 +244,7 @@ pub fn to_text(p: &Plan) -> String {
         block::human_bytes(p.tmpfs_size)
     ));
     s.push_str(&format!("init:        {}\n", p.init.name()));
+    s.push_str(&format!("ssh:         {}\n", p.ssh));
     if p.other_namespaces.is_empty() {
         s.push_str("namespaces:  no other mount namespaces\n");
     }
@@ -368,6 +382,7 @@ fn to_json(p: &Plan) -> Json {
     j.key("ram_available_bytes").u64(p.ram_available);
     j.key("tmpfs_bytes").u64(p.tmpfs_size);
     j.key("init").str(p.init.name());
+    j.key("ssh").str(p.ssh);
     j.key("other_mount_namespaces").begin_array();
     for n in &p.other_namespaces {
         j.begin_object();

@@ -88,7 +88,7 @@ pub fn decide(h: &Holder, init: &Init, argv0: &str, sshd_kept: bool) -> Fate {
 pub fn of(h: &Holder, init: &Init) -> Fate {
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", h.pid)).unwrap_or_default();
     let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or(&[]);
-    let kept = std::path::Path::new(super::sshd::SSHD).is_file();
+    let kept = std::path::Path::new(super::sshd::SSHD).is_file() && super::sshd::can_take_sockets();
     decide(h, init, &String::from_utf8_lossy(argv0), kept)
 }
 

@@ -127,6 +127,18 @@ fn pid(n: u32) -> Result<Pid> {
         .ok_or_else(|| Error::Failed(format!("bad pid {n}")))
 }
 
+/// Whether this kernel can take another process's fds (pidfd_open(2),
+/// Linux 5.3, and pidfd_getfd(2), 5.6), asked of this very process.
+pub fn can_take_sockets() -> bool {
+    let Ok(me) = pid(std::process::id()) else {
+        return false;
+    };
+    let Ok(pidfd) = rustix::process::pidfd_open(me, PidfdFlags::empty()) else {
+        return false;
+    };
+    rustix::process::pidfd_getfd(&pidfd, pidfd.as_raw_fd(), PidfdGetfdFlags::empty()).is_ok()
+}
+
 /// Duplicates of `fds` of process `owner` (pidfd_getfd(2)), close-on-exec.
 fn take(owner: u32, fds: &[i32]) -> Result<Vec<OwnedFd>> {
     let pidfd = rustix::process::pidfd_open(pid(owner)?, PidfdFlags::empty())
@@ -167,8 +179,21 @@ pub fn keep_logins(j: &mut Journal, init: &Init) -> Result<()> {
     if !Path::new(SSHD).is_file() || Kept::from_cycle(&j.cycle()?).is_some() {
         return Ok(());
     }
+    if !can_take_sockets() {
+        // sshd stays until release stops it with the rest; return starts
+        // it again. `plan` says so too.
+        return j.log(
+            &Stage::Entered,
+            Event::ReleaseWarning,
+            Detail::new().with("why", NOT_KEPT),
+        );
+    }
     take_over(j, init)
 }
+
+/// Why logins fail while the root is released on this kernel.
+pub const NOT_KEPT: &str = "this kernel has no pidfd_getfd(2) (Linux 5.6): sshd is stopped at release \
+     like the other holders and started again on return; new SSH logins fail meanwhile";
 
 /// Takes the listening sockets over into a keeper running from the tmpfs,
 /// then stops the sshd that ran from the old root (its unit through
