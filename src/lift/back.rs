@@ -125,7 +125,6 @@ fn steps(
         .map_err(at(step))
     };
     let table = ops.mounts().map_err(at("mountinfo"))?;
-    let cycle = j.cycle().map_err(at("mountinfo"))?;
 
     if is_lifted(&table) {
         if mountinfo::at(&table, OLDROOT).is_none() {
@@ -139,7 +138,9 @@ fn steps(
         // The tmpfs's own mount point lives in the old /run, so proc, sys,
         // dev and run go back under the old root before the pivot. The SSH
         // keeper serves no new login until the pivot is done.
-        let _paused = super::sshd::KeeperPause::new(&cycle);
+        // (The journal may be out of reach here: enter can fail between
+        // its pivot and the move of /run. No journal, no keeper yet.)
+        let _paused = super::sshd::KeeperPause::new(&j.cycle().unwrap_or_default());
         let table = ops.mounts().map_err(at(STEPS[2]))?;
         for api in MOVED {
             let under_old = format!("{OLDROOT}{api}");
@@ -156,6 +157,7 @@ fn steps(
 
     // The mounts below the root, then their propagation, all before init
     // resumes: no service may start on a half-restored table.
+    let cycle = j.cycle().map_err(at(STEPS[4]))?;
     let done = Released::from_cycle(&cycle);
     mounts::restore(ops, j, rec, &done).map_err(at(STEPS[4]))?;
     log(j, STEPS[4])?;
