@@ -21,6 +21,7 @@ scenario_boot() {
     state=$(wait_ready "$BOOT_TIMEOUT")
     BOOT_SECONDS=$(secs "$t0" "$(stamp)")
     say "booted to '$state' in $BOOT_SECONDS s (guest uptime $(gssh "cut -d' ' -f1 /proc/uptime") s)"
+    wait_services
     services_before
     snapshot before
     measure_manual_footprint
@@ -114,6 +115,7 @@ scenario_checks() {
     check_eq sizes "$want $want" "$(root_sizes)" "bytes of the $([[ $P_DISK == lvm ]] && echo LV || echo partition) and of the fs:"
     # The same state as before, once the init says it is done starting.
     wait_ready 120 >/dev/null
+    wait_services
     snapshot after
     check_snapshots "" before after
     check_services_back "$(ev_time return.done)"
@@ -190,6 +192,7 @@ scenario_reboot() {
     wait_ssh "$BOOT_TIMEOUT"
     state=$(wait_ready "$BOOT_TIMEOUT")
     REBOOT_SECONDS=$(secs "$t0" "$(stamp)")
+    wait_services
     gsave rootlift.log cat /var/log/rootlift.log
     check_eq at-shutdown-done "code=0" "$(grep -o ' job.done code=[0-9]*' "$log" | tail -n 1 | cut -d' ' -f3)" \
         "/var/log/rootlift.log: last job.done"

@@ -47,6 +47,7 @@ scenario_repeat() {
     STATUS_JSON=$RUN_DIR/repeat-$n.status.json
     _repeat_verdict "$n" "$passed"
     wait_ready 120 >/dev/null
+    wait_services
     snapshot after
     check_snapshots "" before after
     check_services_back "$(ev_time return.done)"
