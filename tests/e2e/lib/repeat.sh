@@ -23,7 +23,7 @@ scenario_repeat() {
         summary=$(probe_summary "repeat-$i")
         read -r attempts _ reset fail _ gap _ _ <<<"$summary"
         if [[ $LIFT_REACHABLE == no ]]; then
-            code=$(grep ' job\.done ' "$RUN_DIR/repeat-$i.console-journal" | tail -n 1 | grep -o ' code=[0-9]*' | cut -d= -f2)
+            code=$(grep ' job\.done ' "$RUN_DIR/repeat-$i.console-journal" | tail -n 1 | grep -o ' code=[0-9]*' | cut -d= -f2) || true
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$size" "${code:-?}" "$attempts" "$reset" "$fail" "$gap" "$LIFT_SECONDS" \
                 "FAIL: no login after job.done" >>"$RUN_DIR/repeat.tsv"
             FINAL_SIZE=$size

@@ -126,7 +126,7 @@ write_report() {
             "${reset:-?} reset or refused, ${fail:-?} failed otherwise, ${hk:-?} with another host key" \
             "(allowed: ${E2E_PROBE_ALLOW:-0} of each, E2E_PROBE_ALLOW); longest stretch without a working login:" \
             "${gap:-?} s (${gapn:-?} attempts in a row)."
-        [[ -s $RUN_DIR/shrink.probe.log ]] && probe_messages shrink | head -n 5 | sed 's/^/- /'
+        [[ -s $RUN_DIR/shrink.probe.log ]] && probe_messages shrink | awk 'NR <= 5 { print "- " $0 }'
         echo
         echo "The SSH session that ran the shrink: ${SHRINK_SESSION:-?}"
         echo
@@ -158,7 +158,7 @@ _downtime_md() {
     fi
     echo "| unit or program | stopped by | down at | up at | seconds down |"
     echo "| --- | --- | --- | --- | --- |"
-    jq -r '.rows[] | "| \(.unit) | \(.how) | \(.down_at) | \(.up_at // "never") | \(.seconds_down // "still down") |"' "$dt"
+    jq -r '.rows[] | "| \(.unit) | \(.how) | \(.down_at) | \(.up_at // "never") | \(.seconds_down // "still down")\(if (.note // "") != "" then " (" + .note + ")" else "" end) |"' "$dt"
     echo
     echo "Return (kernel-log times): $(jq -r '.return | "mount + pivot \(.mount_and_pivot // "?") s, PID 1 resume (submounts, stub to the real init) \(.pid1_resume // "?") s, unit restarts \(.unit_restarts // "?") s, return.begin to return.done \(.total // "?") s; the last stopped unit was up \(.last_unit_up_after_return_begin // "?") s after return.begin"' "$dt")."
     echo "Journal lines not in the kernel log (times from the journal's seconds instead): $(jq -r .missing_from_kernel_log "$dt") of $(jq -r .journal_lines "$dt")."
