@@ -99,6 +99,9 @@ scenario_shrink() {
 scenario_checks() {
     local want
     check_eq job-done-code 0 "$(ev_value job.done code)" "job.done code="
+    # What sshd's unit said through the job (evidence when its restart failed).
+    [[ $P_INIT == systemd ]] \
+        && gsave after.ssh-journal "journalctl -b -u ssh.service --no-pager -o short-monotonic | grep -v ' sshd-session\\[\\| sshd\\[[0-9]*\\]: \\(Accepted\\|pam_\\|Received disconnect\\|Disconnected\\|Connection closed\\)' | tail -n 60"
     # sshd runs, so the dead-man timer is on by default, and our confirm
     # from a new login released it.
     check_eq dead-man-armed 600 "$(ev_value job.wait-confirm seconds)" "job.wait-confirm seconds="
@@ -203,7 +206,7 @@ scenario_reboot() {
     save_holders reboot
     check_same reboot-holders "$RUN_DIR/before.holders" "$RUN_DIR/reboot.holders"
     snapshot reboot
-    check_snapshots reboot- before reboot
+    check_reboot_snapshots before reboot
     ((P_AT_SHUTDOWN < 2)) || scenario_fsck_at_shutdown
     FINAL_SIZE=$SHUTDOWN_TO
 }
