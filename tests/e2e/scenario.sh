@@ -21,6 +21,7 @@ scenario_boot() {
     state=$(wait_ready "$BOOT_TIMEOUT")
     BOOT_SECONDS=$(secs "$t0" "$(stamp)")
     say "booted to '$state' in $BOOT_SECONDS s (guest uptime $(gssh "cut -d' ' -f1 /proc/uptime") s)"
+    wait_services
     services_before
     snapshot before
     measure_manual_footprint
@@ -98,6 +99,9 @@ scenario_shrink() {
 scenario_checks() {
     local want
     check_eq job-done-code 0 "$(ev_value job.done code)" "job.done code="
+    # What sshd's unit said through the job (evidence when its restart failed).
+    [[ $P_INIT == systemd ]] \
+        && gsave after.ssh-journal "journalctl -b -u ssh.service --no-pager -o short-monotonic | grep -v ' sshd-session\\[\\| sshd\\[[0-9]*\\]: \\(Accepted\\|pam_\\|Received disconnect\\|Disconnected\\|Connection closed\\)' | tail -n 60"
     # sshd runs, so the dead-man timer is on by default, and our confirm
     # from a new login released it.
     check_eq dead-man-armed 600 "$(ev_value job.wait-confirm seconds)" "job.wait-confirm seconds="
@@ -117,6 +121,7 @@ scenario_checks() {
     check_eq sizes "$want $want" "$(root_sizes)" "bytes of the $([[ $P_DISK == lvm ]] && echo LV || echo partition) and of the fs:"
     # The same state as before, once the init says it is done starting.
     wait_ready 120 >/dev/null
+    wait_services
     snapshot after
     check_snapshots "" before after
     check_services_back "$(ev_time return.done)"
@@ -194,6 +199,7 @@ scenario_reboot() {
     wait_ssh "$BOOT_TIMEOUT"
     state=$(wait_ready "$BOOT_TIMEOUT")
     REBOOT_SECONDS=$(secs "$t0" "$(stamp)")
+    wait_services
     gsave rootlift.log cat /var/log/rootlift.log
     check_eq at-shutdown-done "code=0" "$(grep -o ' job.done code=[0-9]*' "$log" | tail -n 1 | cut -d' ' -f3)" \
         "/var/log/rootlift.log: last job.done"
@@ -204,7 +210,7 @@ scenario_reboot() {
     save_holders reboot
     check_same reboot-holders "$RUN_DIR/before.holders" "$RUN_DIR/reboot.holders"
     snapshot reboot
-    check_snapshots reboot- before reboot
+    check_reboot_snapshots before reboot
     ((P_AT_SHUTDOWN < 2)) || scenario_fsck_at_shutdown
     FINAL_SIZE=$SHUTDOWN_TO
 }

@@ -112,10 +112,11 @@ def main(status_path, dmesg_path, facts_path):
 
     rows = []
 
-    def row(key, how, t, up):
+    def row(key, how, t, up, note=""):
         rows.append({
             "unit": key,
             "how": how,
+            "note": note,
             "down_at": round(t - t0, 3),
             "up_at": None if up is None else round(up - t0, 3),
             "seconds_down": None if up is None else round(up - t, 3),
@@ -129,15 +130,19 @@ def main(status_path, dmesg_path, facts_path):
                 row(unit, "restarted onto the root by return", inactive,
                     active if state == "active" and active > inactive else None)
     for key, (t, how) in sorted(down.items(), key=lambda kv: kv[1][0]):
-        up = None
+        up, note = None, ""
         if key in units:
             state, _, active = units[key]
             if state == "active" and active > t:
                 up = active
+            elif state == "active":
+                note = "the unit stayed active (exited) since before: its process was not started again"
+            else:
+                note = "unit " + state
         elif key.startswith("program "):
             starts = [s for _, c, s in procs if c == key[8:] and s > t]
             up = min(starts) if starts else None
-        row(key, how, t, up)
+        row(key, how, t, up, note)
     rows.sort(key=lambda r: r["down_at"])
 
     def span(a, b):

@@ -7,8 +7,8 @@
 # the guest's logs. Every check the guest could not answer fails.
 
 postmortem() {
-    local name=$1 console=$RUN_DIR/$1.console-journal copy=$RUN_DIR/disk.replayed offset bytes sizes done_line
-    done_line=$(grep ' job\.done ' "$console" | tail -n 1)
+    local name=$1 console=$RUN_DIR/$1.console-journal copy=$RUN_DIR/disk.replayed offset bytes sizes done_line f
+    done_line=$(grep ' job\.done ' "$console" | tail -n 1) || true
     check_fail ssh-after-return "no login for $UNREACHABLE_AFTER s after return.begin on the console ($name); the guest was examined from its console and disk"
     check_eq job-done-code 0 "$(grep -o ' code=[0-9]*' <<<"$done_line" | cut -d= -f2)" \
         "job.done on the console (${done_line:+${done_line%% *} s after boot}${done_line:-not there: $(grep -c 'output lines suppressed' "$SERIAL_LOG") kernel-log rate limit notes}) code="
@@ -24,7 +24,8 @@ postmortem() {
         check_fail host-fsck "$(grep -v '^==' "$RUN_DIR/postmortem.fsck.log" | tail -n 2 | paste -sd'|' -)"
     fi
     check_image_states host-fs-state "$copy"
-    image_cat "$copy" "$offset" "$bytes" /var/log/syslog /var/log/e2e-cron.log /var/log/holder.log \
-        /var/log/auth.log /var/log/daemon.log >"$RUN_DIR/postmortem.logs" 2>/dev/null || true
+    for f in /var/log/syslog /var/log/daemon.log /var/log/auth.log /var/log/e2e-cron.log /var/log/holder.log; do
+        image_cat "$copy" "$offset" "$bytes" "$f" 2>/dev/null | awk 'NR == 1 { print; next } { l[NR % 40] = $0 } END { for (i = NR + 1; i <= NR + 40; i++) if ((i % 40) in l) print l[i % 40] }'
+    done >"$RUN_DIR/postmortem.logs"
     rm -f "$copy"
 }

@@ -7,10 +7,11 @@
 # (a login takes it about a second of CPU). Each attempt writes one line to
 # RUN_DIR/NAME.probe.log:
 #   START END RESULT EXIT MESSAGE
-# RESULT is ok; reset (the connection was refused, reset or closed before
-# a login: nothing served the port); fail (anything else: a timeout, a
-# refused key, a session cut); hostkey (another host key: a failure too).
-# MESSAGE is ssh's first line of complaint, blanks as underscores.
+# RESULT is ok; reset (the connection was refused, reset, or closed before
+# sshd's banner: nothing served the port); fail (anything else: a timeout,
+# a refused key, a login cut after the banner); hostkey (another host key:
+# a failure too). MESSAGE is ssh's first line of complaint (at LogLevel
+# INFO), blanks as underscores.
 
 PROBE_PID=""
 PROBE_INTERVAL=${E2E_PROBE_INTERVAL:-0.25}
@@ -25,6 +26,7 @@ start_prober() {
         local -a argv running
         mapfile -t argv < <(ssh_argv)
         argv=("${argv[@]/#ConnectTimeout=*/ConnectTimeout=$PROBE_TIMEOUT}")
+        argv=("${argv[@]/#LogLevel=*/LogLevel=INFO}")
         while :; do
             mapfile -t running < <(jobs -rp)
             if ((${#running[@]} < PROBE_INFLIGHT)); then
@@ -49,8 +51,7 @@ _attempt() {
         r=ok
     elif [[ $err == *"IDENTIFICATION HAS CHANGED"* || $err == *"Host key verification failed"* ]]; then
         r=hostkey
-    elif [[ $err == *"Connection refused"* || $err == *"reset by peer"* \
-        || $err == *"kex_exchange_identification"* || $err == *"Connection closed by"* ]]; then
+    elif [[ $err == *"Connection refused"* || $err == *"reset by peer"* || $err == *"kex_exchange_identification"* ]]; then
         r=reset
     else
         r=fail
@@ -106,7 +107,7 @@ probe_messages() {
 check_probe() {
     local name=$1 attempts=$2 reset=$4 fail=$5 hk=$6 gap=$7 skip=$9 allow=${E2E_PROBE_ALLOW:-0} why
     why="$attempts logins every ${PROBE_INTERVAL} s ($skip ticks skipped, $PROBE_INFLIGHT in flight), longest gap $gap s; allowed ${allow} (E2E_PROBE_ALLOW);"
-    why+=" $(probe_messages "$name" | head -n 3 | paste -sd';' -)"
+    why+=" $(probe_messages "$name" | awk 'NR <= 3' | paste -sd';' -)"
     if ((reset <= allow)); then check_pass "$name-ssh-reset" "$reset reset/refused. $why"; else check_fail "$name-ssh-reset" "$reset reset/refused. $why"; fi
     if ((fail <= allow)); then check_pass "$name-ssh-failed" "$fail failed. $why"; else check_fail "$name-ssh-failed" "$fail failed. $why"; fi
     check_eq "$name-ssh-host-key-kept" 0 "$hk" "logins that saw another host key:"

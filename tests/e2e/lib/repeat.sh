@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034  # sets FINAL_SIZE, STATUS_JSON for the scenario
+# shellcheck shell=bash disable=SC2034  # sets FINAL_SIZE, STATUS_JSON, REPORT_LIFT... for the scenario and report
 # E2E_REPEAT=N: N consecutive live shrinks of one boot of the guest, each a
 # few MiB smaller than the last, each with the login probe. A shrink passes
 # when its job.done says code=0, the root's volume and fs are the new size,
@@ -14,6 +14,7 @@ scenario_repeat() {
     scenario_boot
     scenario_plan
     base=$(target_size $((64 + REPEAT_STEP_MIB * n)))
+    SHRINK_TO=$base
     : >"$RUN_DIR/repeat.tsv"
     for ((i = 1; i <= n; i++)); do
         size=$((${base%M} - (i - 1) * REPEAT_STEP_MIB))M
@@ -21,9 +22,10 @@ scenario_repeat() {
         say "repeat $i of $n: shrink to $size"
         run_lift "repeat-$i" "$JOB_TIMEOUT" /root/rootlift shrink "$size" --live --yes
         summary=$(probe_summary "repeat-$i")
+        REPORT_LIFT=repeat-$i PROBE_SUMMARY=$summary JOB_SECONDS=$LIFT_SECONDS SHRINK_SESSION=$LIFT_SESSION
         read -r attempts _ reset fail _ gap _ _ <<<"$summary"
         if [[ $LIFT_REACHABLE == no ]]; then
-            code=$(grep ' job\.done ' "$RUN_DIR/repeat-$i.console-journal" | tail -n 1 | grep -o ' code=[0-9]*' | cut -d= -f2)
+            code=$(grep ' job\.done ' "$RUN_DIR/repeat-$i.console-journal" | tail -n 1 | grep -o ' code=[0-9]*' | cut -d= -f2) || true
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$size" "${code:-?}" "$attempts" "$reset" "$fail" "$gap" "$LIFT_SECONDS" \
                 "FAIL: no login after job.done" >>"$RUN_DIR/repeat.tsv"
             FINAL_SIZE=$size
@@ -39,6 +41,7 @@ scenario_repeat() {
         ((reset <= ${E2E_PROBE_ALLOW:-0} && fail <= ${E2E_PROBE_ALLOW:-0})) || ok="FAIL: $reset reset, $fail failed logins"
         gssh true 2>/dev/null || ok="FAIL: no login after it"
         [[ $ok == PASS ]] && passed=$((passed + 1))
+        downtime "repeat-$i"
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$size" "$code" "$attempts" "$reset" "$fail" "$gap" "$LIFT_SECONDS" "$ok" \
             >>"$RUN_DIR/repeat.tsv"
         say "repeat $i of $n: $ok"
@@ -47,6 +50,7 @@ scenario_repeat() {
     STATUS_JSON=$RUN_DIR/repeat-$n.status.json
     _repeat_verdict "$n" "$passed"
     wait_ready 120 >/dev/null
+    wait_services
     snapshot after
     check_snapshots "" before after
     check_services_back "$(ev_time return.done)"

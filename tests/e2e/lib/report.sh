@@ -13,10 +13,20 @@ _phase() {
     return 0
 }
 
+# The kernel log of the reported lift (REPORT_LIFT, default shrink): the
+# guest's dmesg, else the lines the console got (a guest no login reached).
+_klog() {
+    local name=${REPORT_LIFT:-shrink}
+    if [[ -s $RUN_DIR/$name.dmesg ]]; then
+        cat "$RUN_DIR/$name.dmesg"
+    elif [[ -s $RUN_DIR/$name.console-journal ]]; then
+        sed 's/^\([0-9.]*\) /[\1] rootlift: /' "$RUN_DIR/$name.console-journal"
+    fi
+}
+
 # _kphase FROM TO: seconds (3 decimals) between the first FROM and the
-# first TO after it in the kernel log of the shrink (RUN_DIR/shrink.dmesg).
+# first TO after it in the kernel log of the reported lift.
 _kphase() {
-    [[ -s $RUN_DIR/shrink.dmesg ]] || return 0
     awk -v a="$1" -v b="$2" '
         /rootlift: / {
             t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
@@ -25,7 +35,7 @@ _kphase() {
             if (ev == a && ta == "") ta = t
             if (ev == b && ta != "" && tb == "") tb = t
         }
-        END { if (ta != "" && tb != "") printf "%.3f\n", tb - ta }' "$RUN_DIR/shrink.dmesg"
+        END { if (ta != "" && tb != "") printf "%.3f\n", tb - ta }' < <(_klog)
 }
 
 # The guest build's phases ("debootstrap 80.1, configure 20.3, ...").
@@ -36,7 +46,7 @@ _build_phases() {
 
 write_report() {
     local verdict=$1 total=$2 md=$PROFILE_OUT/report.md json=$PROFILE_OUT/report.json c
-    local enter release job ret confirm_wait lift tmpfs n r d dt=$RUN_DIR/shrink.downtime.json
+    local enter release job ret confirm_wait lift tmpfs n r d dt=$RUN_DIR/${REPORT_LIFT:-shrink}.downtime.json
     mkdir -p "$PROFILE_OUT"
     if [[ -s ${STATUS_JSON:-} ]]; then
         enter=$(_phase enter.begin enter.done)
@@ -122,12 +132,12 @@ write_report() {
         echo
         echo "tmpfs used: ${tmpfs:-?} bytes (the manual procedure's cp -ax set on this guest: ${MANUAL_BYTES:-?} bytes)."
         echo
-        echo "SSH logins started every ${PROBE_INTERVAL} s during the shrink (a tick skipped while" \
+        echo "SSH logins started every ${PROBE_INTERVAL} s during the ${REPORT_LIFT:-shrink} (a tick skipped while" \
             "$PROBE_INFLIGHT were under way: ${skip:-?} skipped): ${attempts:-?};" \
             "${reset:-?} reset or refused, ${fail:-?} failed otherwise, ${hk:-?} with another host key" \
             "(allowed: ${E2E_PROBE_ALLOW:-0} of each, E2E_PROBE_ALLOW); longest stretch without a working login:" \
             "${gap:-?} s (${gapn:-?} attempts in a row)."
-        [[ -s $RUN_DIR/shrink.probe.log ]] && probe_messages shrink | head -n 5 | sed 's/^/- /'
+        [[ -s $RUN_DIR/${REPORT_LIFT:-shrink}.probe.log ]] && probe_messages "${REPORT_LIFT:-shrink}" | awk 'NR <= 5 { print "- " $0 }'
         echo
         echo "The SSH session that ran the shrink: ${SHRINK_SESSION:-?}"
         echo
@@ -160,7 +170,7 @@ _downtime_md() {
     fi
     echo "| unit or program | stopped by | down at | up at | seconds down |"
     echo "| --- | --- | --- | --- | --- |"
-    jq -r '.rows[] | "| \(.unit) | \(.how) | \(.down_at) | \(.up_at // "never") | \(.seconds_down // "still down") |"' "$dt"
+    jq -r '.rows[] | "| \(.unit) | \(.how) | \(.down_at) | \(.up_at // "never") | \(.seconds_down // "still down")\(if (.note // "") != "" then " (" + .note + ")" else "" end) |"' "$dt"
     echo
     echo "Return (kernel-log times): $(jq -r '.return | "mount + pivot \(.mount_and_pivot // "?") s, PID 1 resume (submounts, stub to the real init) \(.pid1_resume // "?") s, unit restarts \(.unit_restarts // "?") s, return.begin to return.done \(.total // "?") s; the last stopped unit was up \(.last_unit_up_after_return_begin // "?") s after return.begin"' "$dt")."
     echo "Journal lines not in the kernel log (times from the journal's seconds instead): $(jq -r .missing_from_kernel_log "$dt") of $(jq -r .journal_lines "$dt")."

@@ -66,6 +66,17 @@ check_services_back() {
     return 0
 }
 
+# wait_services: what starts after the init says it is ready is up (the
+# docker container: dockerd restarts it after docker.service is active).
+wait_services() {
+    local n=0
+    has_feature docker || return 0
+    until gssh "docker ps --filter name=ticker --format '{{.Status}}' | grep -q '^Up'" 2>/dev/null; do
+        ((++n < 30)) || { say "the ticker container is not up after 60 s"; return 0; }
+        sleep 2
+    done
+}
+
 # The inittab respawn entry came back (init respawned it after resuming).
 check_respawned() {
     gsave after.respawn "pgrep -x e2e-watch"
