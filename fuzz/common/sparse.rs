@@ -41,17 +41,21 @@ impl BlockSource for Sparse<'_> {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-        if offset >= self.size {
-            return Ok(0);
-        }
-        let n = (self.size - offset).min(buf.len() as u64) as usize;
-        let out = &mut buf[..n];
-        out.fill(0);
+        let out = zeroed_window(self.size, offset, buf);
         for &(at, bytes) in &self.extents {
             copy_over(out, offset, at, bytes);
         }
-        Ok(n)
+        Ok(out.len())
     }
+}
+
+/// The part of `buf` that a read at `offset` of a `size`-byte device
+/// fills (empty at or past the end), zeroed.
+pub fn zeroed_window(size: u64, offset: u64, buf: &mut [u8]) -> &mut [u8] {
+    let n = size.saturating_sub(offset).min(buf.len() as u64) as usize;
+    let out = &mut buf[..n];
+    out.fill(0);
+    out
 }
 
 /// Copies the part of `bytes` (which lie at byte `at` of a device) that

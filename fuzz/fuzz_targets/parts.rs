@@ -25,17 +25,15 @@ impl<S: BlockSource> BlockSource for Overlay<'_, S> {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-        if offset >= self.size {
+        let out = sparse::zeroed_window(self.size, offset, buf);
+        if out.is_empty() {
             return Ok(0);
         }
-        let n = (self.size - offset).min(buf.len() as u64) as usize;
-        let out = &mut buf[..n];
-        out.fill(0);
         let _ = self.base.read_at(offset, out)?;
         for w in &self.writes {
             sparse::copy_over(out, offset, w.offset, &w.bytes);
         }
-        Ok(n)
+        Ok(out.len())
     }
 }
 

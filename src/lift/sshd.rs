@@ -260,19 +260,32 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
             .with("back", "none")
             .with("served_by", "keeper"),
     )?;
-    match (init, unit) {
+    // systemd removes a unit's RuntimeDirectory= when it stops (Debian's
+    // ssh.service has /run/sshd), and an sshd refuses to run without its
+    // privilege separation directory: the keeper's `sshd -i`, and a
+    // connection the old sshd accepted just before it went, whose child
+    // re-executes meanwhile (seen: "fatal: Missing privilege separation
+    // directory", the login closed before the banner). rmdir(2): EBUSY on
+    // a mount point, so each is bound onto itself across the stop.
+    let dirs = privsep_dirs();
+    let pinned = pin(&dirs);
+    let stopped = match (init, unit) {
         (Init::Systemd, Some(u)) if Path::new(systemctl::PATH).exists() => {
-            systemctl::run(&["stop", u])?;
+            systemctl::run(&["stop", u])
         }
         _ => {
             let _ = rustix::process::kill_process(pid(l.pid)?, Signal::TERM);
+            Ok(())
         }
     }
-    wait_gone(l.pid, Duration::from_secs(10))?;
-    // systemd removes a unit's RuntimeDirectory= when it stops (Debian's
-    // ssh.service has /run/sshd), and `sshd -i` refuses to run without its
-    // privilege separation directory.
-    for dir in privsep_dirs() {
+    .and_then(|()| wait_gone(l.pid, Duration::from_secs(10)));
+    // umount2(2): MNT_DETACH, as a pre-auth child chroots into the
+    // directory (its mount busy); the directory below stays.
+    for dir in &pinned {
+        let _ = crate::mount::umount(Path::new(dir), rustix::mount::UnmountFlags::DETACH);
+    }
+    stopped?;
+    for dir in dirs {
         if !Path::new(&dir).is_dir() {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new()
@@ -282,6 +295,17 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Binds each existing directory of `dirs` onto itself (mount(2)
+/// MS_BIND); returns those bound. One that cannot be bound is left as it
+/// is: the directories are made again after the stop in any case.
+fn pin(dirs: &[String]) -> Vec<String> {
+    dirs.iter()
+        .filter(|d| Path::new(d).is_dir())
+        .filter(|d| crate::mount::bind(Path::new(d), Path::new(d)).is_ok())
+        .cloned()
+        .collect()
 }
 
 /// The privilege separation directories the sshd names (`/run/sshd` on
