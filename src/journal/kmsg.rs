@@ -21,6 +21,8 @@ const RECORDS_PER_OPEN: u32 = 8;
 pub struct Kmsg {
     file: Option<std::fs::File>,
     written: u32,
+    /// false: no kernel-log copy at all.
+    wanted: bool,
 }
 
 impl Kmsg {
@@ -28,6 +30,7 @@ impl Kmsg {
         Kmsg {
             file: open_kmsg(),
             written: 0,
+            wanted: true,
         }
     }
 
@@ -36,17 +39,30 @@ impl Kmsg {
         Kmsg {
             file: None,
             written: 0,
+            wanted: false,
         }
     }
 
     /// Writes one event's records; best effort (kmsg may be missing).
     pub fn write_event(&mut self, head: &str, detail: &str) {
         for record in kmsg_records(head, detail) {
-            if self.file.is_none() {
+            if !self.wanted {
                 return;
             }
-            if self.written >= RECORDS_PER_OPEN {
+            if self.file.is_none() {
                 self.file = open_kmsg();
+                self.written = 0;
+                if self.file.is_none() {
+                    return;
+                }
+            }
+            // When the new open fails, the old file still writes (printk
+            // allows two more records of its burst) and the open is tried
+            // again for the next record.
+            if self.written >= RECORDS_PER_OPEN
+                && let Some(f) = open_kmsg()
+            {
+                self.file = Some(f);
                 self.written = 0;
             }
             if let Some(f) = self.file.as_mut() {
@@ -57,15 +73,23 @@ impl Kmsg {
     }
 }
 
+/// /dev/kmsg, or mid-lift (between the pivot and the move of /dev into
+/// the tmpfs, and on return between the move back and the pivot) the
+/// old root's: its /dev, when that is a mount of its own (devtmpfs), so
+/// the open file never holds the old root's filesystem.
 fn open_kmsg() -> Option<std::fs::File> {
-    openat(
-        CWD,
-        "/dev/kmsg",
-        OFlags::WRONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()
-    .map(std::fs::File::from)
+    let open = |path: &str| {
+        openat(CWD, path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+            .ok()
+            .map(std::fs::File::from)
+    };
+    open("/dev/kmsg").or_else(|| {
+        let dev = rustix::fs::stat("/oldroot/dev").ok()?;
+        let root = rustix::fs::stat("/oldroot").ok()?;
+        (dev.st_dev != root.st_dev)
+            .then(|| open("/oldroot/dev/kmsg"))
+            .flatten()
+    })
 }
 
 /// The longest record /dev/kmsg takes: printk's LOG_LINE_MAX (1024 less
