@@ -452,7 +452,9 @@ img=$T/disk.img
 truncate -s 600M "$img"
 printf 'label: gpt\nsize=300M, name="btrfs"\nstart=1048576, size=64M, name="next"\n' | sfdisk -q "$img"
 lo=$(losetup --find --show --partscan "$img")
-trap 'umount "$T/mnt" 2>/dev/null; losetup -d "$lo"' EXIT
+# Every loop device still backed by this image goes at exit (both the
+# first and the second attach, whatever happened in between).
+trap 'umount "$T/mnt" 2>/dev/null; losetup -j "$img" -O NAME -n | xargs -r -n1 losetup -d' EXIT
 partx -a "$lo" 2>/dev/null || true
 mkfs.btrfs -q -f "${lo}p1" >/dev/null
 mkdir -p "$T/mnt"
