@@ -442,9 +442,10 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
     if !kept.alive() {
         return Ok(());
     }
-    // A worker killed during the pivot back may have left it stopped.
+    // A worker killed during the pivot back may have left it (and its
+    // `sshd -i`) stopped.
     if let Ok(p) = pid(kept.keeper) {
-        let _ = rustix::process::kill_process(p, Signal::CONT);
+        Target::of(p).signal(Signal::CONT);
     }
     let start = Instant::now();
     let sockets = match prepared_unit(cycle) {
@@ -501,25 +502,54 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
 /// between would find none of them and close its connection before the
 /// banner. Stopped (SIGSTOP), the keeper accepts nothing; a new connection
 /// waits in the listen backlog and is served once the guard drops
-/// (SIGCONT), a few hundred milliseconds later.
-pub struct KeeperPause(Option<Pid>);
+/// (SIGCONT), a few hundred milliseconds later. The `sshd -i` it already
+/// started (inetd mode: no setsid, so in the keeper's process group) are
+/// held too: one in the middle of its login lost /dev and /run under it
+/// and closed the connection (server e2e). Users' shells have sessions of
+/// their own and keep running.
+pub struct KeeperPause(Option<Target>);
+
+/// What the pause signals: the keeper's whole process group when the
+/// keeper leads one (its setsid(2) succeeded), else the keeper alone.
+#[derive(Clone, Copy)]
+enum Target {
+    Group(Pid),
+    Process(Pid),
+}
+
+impl Target {
+    fn of(keeper: Pid) -> Target {
+        match rustix::process::getpgid(Some(keeper)) {
+            Ok(g) if g == keeper => Target::Group(keeper),
+            _ => Target::Process(keeper),
+        }
+    }
+
+    fn signal(self, sig: Signal) {
+        let _ = match self {
+            Target::Group(p) => rustix::process::kill_process_group(p, sig),
+            Target::Process(p) => rustix::process::kill_process(p, sig),
+        };
+    }
+}
 
 impl KeeperPause {
     pub fn new(cycle: &[Entry]) -> KeeperPause {
-        let keeper = Kept::from_cycle(cycle)
+        let target = Kept::from_cycle(cycle)
             .filter(Kept::alive)
-            .and_then(|k| pid(k.keeper).ok());
-        if let Some(p) = keeper {
-            let _ = rustix::process::kill_process(p, Signal::STOP);
+            .and_then(|k| pid(k.keeper).ok())
+            .map(Target::of);
+        if let Some(t) = target {
+            t.signal(Signal::STOP);
         }
-        KeeperPause(keeper)
+        KeeperPause(target)
     }
 }
 
 impl Drop for KeeperPause {
     fn drop(&mut self) {
-        if let Some(p) = self.0 {
-            let _ = rustix::process::kill_process(p, Signal::CONT);
+        if let Some(t) = self.0 {
+            t.signal(Signal::CONT);
         }
     }
 }
