@@ -136,11 +136,13 @@ fn steps(
             log(j, STEPS[1])?;
         }
         // The tmpfs's own mount point lives in the old /run, so proc, sys,
-        // dev and run go back under the old root before the pivot. The SSH
-        // keeper serves no new login until the pivot is done.
+        // dev and run go back under the old root before the pivot. No
+        // sshd (the keeper's, or a running one when enter failed) serves
+        // a login until the pivot is done; one a killed enter left held
+        // goes on when this guard drops.
         // (The journal may be out of reach here: enter can fail between
         // its pivot and the move of /run. No journal, no keeper yet.)
-        let _paused = super::sshd::KeeperPause::new(&j.cycle().unwrap_or_default());
+        let _paused = ops.hold_logins(&j.cycle().unwrap_or_default());
         let table = ops.mounts().map_err(at(STEPS[2]))?;
         for api in MOVED {
             let under_old = format!("{OLDROOT}{api}");

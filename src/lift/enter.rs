@@ -324,6 +324,9 @@ fn steps(
 ) -> Result<(), (Step, Error)> {
     let newroot = Path::new(NEWROOT);
     let mut dir: Option<OwnedFd> = None;
+    // From the pivot to the last move, `/` has no /proc, /dev or /run:
+    // sshd accepts no login then (held until this function returns).
+    let mut _paused: Option<super::sshd::LoginPause> = None;
     for step in STEPS {
         let done = match step {
             // Done before the journal opened; re-exec and `entered` after.
@@ -352,7 +355,10 @@ fn steps(
                 Some(fd) => copy_self(fd),
                 None => Err(Error::Failed("the tmpfs directory is not open".into())),
             },
-            Step::Pivot => ops.pivot_root(NEWROOT, &format!("{NEWROOT}{OLDROOT}")),
+            Step::Pivot => {
+                _paused = ops.hold_logins(&[]);
+                ops.pivot_root(NEWROOT, &format!("{NEWROOT}{OLDROOT}"))
+            }
             Step::Move(api) if mountinfo::at(mounts, api).is_none() => continue,
             Step::Move(api) => ops.move_mount(&format!("{OLDROOT}{api}"), api),
         };

@@ -497,17 +497,44 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
     Ok(())
 }
 
-/// Holds the keeper still while it lives: return moves /proc, /dev and
-/// /run back under the old root and pivots, and an `sshd -i` started in
-/// between would find none of them and close its connection before the
-/// banner. Stopped (SIGSTOP), the keeper accepts nothing; a new connection
-/// waits in the listen backlog and is served once the guard drops
-/// (SIGCONT), a few hundred milliseconds later. The `sshd -i` it already
-/// started (inetd mode: no setsid, so in the keeper's process group) are
-/// held too: one in the middle of its login lost /dev and /run under it
-/// and closed the connection (server e2e). Users' shells have sessions of
-/// their own and keep running.
-pub struct KeeperPause(Option<Target>);
+/// Holds still every sshd that accepts or serves logins while /proc, /dev
+/// and /run are away from `/`: between enter's pivot and its moves, and
+/// while return moves them back and pivots. An sshd started or working
+/// then finds none of them (no /dev/null, no /run/sshd) and closes its
+/// connection, before the banner or in the middle of a login (seen in the
+/// e2e guests, both ways round). Stopped (SIGSTOP), nothing accepts; a
+/// new connection waits in the listen backlog and is served once the
+/// guard drops (SIGCONT), a few hundred milliseconds later. Held: the
+/// running sshd's listener, and the keeper's whole process group (the
+/// `sshd -i` it started stay in it: inetd mode calls no setsid). Users'
+/// shells have sessions of their own and keep running.
+pub struct LoginPause(Vec<Target>);
+
+impl LoginPause {
+    /// The listener and, with the journal's `cycle` of a lift, its keeper.
+    pub fn new(cycle: &[Entry]) -> LoginPause {
+        let keeper = Kept::from_cycle(cycle)
+            .filter(Kept::alive)
+            .and_then(|k| pid(k.keeper).ok())
+            .map(Target::of);
+        let listener = find_listener()
+            .and_then(|l| pid(l.pid).ok())
+            .map(Target::Process);
+        let held: Vec<Target> = keeper.into_iter().chain(listener).collect();
+        for t in &held {
+            t.signal(Signal::STOP);
+        }
+        LoginPause(held)
+    }
+}
+
+impl Drop for LoginPause {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.signal(Signal::CONT);
+        }
+    }
+}
 
 /// What the pause signals: the keeper's whole process group when the
 /// keeper leads one (its setsid(2) succeeded), else the keeper alone.
@@ -530,27 +557,6 @@ impl Target {
             Target::Group(p) => rustix::process::kill_process_group(p, sig),
             Target::Process(p) => rustix::process::kill_process(p, sig),
         };
-    }
-}
-
-impl KeeperPause {
-    pub fn new(cycle: &[Entry]) -> KeeperPause {
-        let target = Kept::from_cycle(cycle)
-            .filter(Kept::alive)
-            .and_then(|k| pid(k.keeper).ok())
-            .map(Target::of);
-        if let Some(t) = target {
-            t.signal(Signal::STOP);
-        }
-        KeeperPause(target)
-    }
-}
-
-impl Drop for KeeperPause {
-    fn drop(&mut self) {
-        if let Some(t) = self.0 {
-            t.signal(Signal::CONT);
-        }
     }
 }
 

@@ -400,4 +400,12 @@ impl Ops for Fake {
         self.swaps.push(path.into());
         Ok(())
     }
+
+    /// No sshd to hold: the fake's processes are not the host's.
+    fn hold_logins(
+        &mut self,
+        _cycle: &[crate::journal::Entry],
+    ) -> Option<crate::lift::sshd::LoginPause> {
+        None
+    }
 }

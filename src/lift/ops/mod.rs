@@ -61,6 +61,12 @@ pub trait Ops {
     fn loop_attach(&mut self, setup: &LoopSetup) -> Result<crate::loopdev::Attached>;
     fn swapoff(&mut self, path: &str) -> Result<()>;
     fn swapon(&mut self, path: &str, priority: Option<i32>) -> Result<()>;
+    /// Holds every sshd still until the guard drops (see
+    /// [`crate::lift::sshd::LoginPause`]); `cycle` names the keeper.
+    fn hold_logins(
+        &mut self,
+        cycle: &[crate::journal::Entry],
+    ) -> Option<crate::lift::sshd::LoginPause>;
 }
 
 /// The real calls.
@@ -159,5 +165,12 @@ impl Ops for Kernel {
     fn swapon(&mut self, path: &str, priority: Option<i32>) -> Result<()> {
         crate::sys::swapon_path(path, priority)
             .map_err(|e| crate::error::Error::sys("swapon", path, e))
+    }
+
+    fn hold_logins(
+        &mut self,
+        cycle: &[crate::journal::Entry],
+    ) -> Option<crate::lift::sshd::LoginPause> {
+        Some(crate::lift::sshd::LoginPause::new(cycle))
     }
 }
