@@ -722,7 +722,7 @@ def main():
         tmpfs = rep.get("tmpfs_used_bytes")
         manual = rep.get("manual_cp_ax_bytes")
         how = "run now" if get(data, "e2e", "-", "report", "mode") == "run" else "reused"
-        w(f"`target/e2e/report.json` ({how}, written {get(data, 'e2e', '-', 'report', 'written', default='?')}, "
+        w(f"`target/e2e/networkd/report.json` ({how}, written {get(data, 'e2e', '-', 'report', 'written', default='?')}, "
           f"verdict {rep.get('verdict', '?')}): a Debian 12 guest under qemu TCG, "
           f"`rootlift shrink {rep.get('shrink_to', '?')} --live --yes` over SSH, then "
           f"`rootlift shrink {rep.get('at_shutdown_to', '?')} --at-shutdown --yes` and `systemctl reboot`. "
