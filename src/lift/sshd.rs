@@ -353,7 +353,14 @@ pub fn keeper(fds: &[String]) -> Result<()> {
         let n: i32 = fd
             .parse()
             .map_err(|_| Error::Usage(format!("{INTERNAL_KEEPER}: bad fd {fd}")))?;
-        listeners.push(crate::sys_process::adopt_fd(n)?);
+        let fd = crate::sys_process::adopt_fd(n)?;
+        // Inherited without close-on-exec (passed by number); set now, so
+        // the `sshd -i` it starts do not hold the listeners too: the
+        // handback waits for the real sshd by its listening sockets, and
+        // one of those must not count (pidfd_getfd(2) ignores the flag).
+        rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)
+            .map_err(|e| Error::sys("fcntl(F_SETFD)", "a listening socket", e))?;
+        listeners.push(fd);
     }
     loop {
         let mut ready: Vec<PollFd<'_>> = listeners
