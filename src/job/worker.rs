@@ -71,37 +71,52 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
             spec.confirm_within.as_secs()
         ))?;
     }
-    let mut shown = 0;
-    // Read the exit first, then the journal: a worker that wrote job.done
-    // and exited is seen as done, not as dead.
+    let shown = std::cell::Cell::new(0usize);
     journal::follow(
         0,
         &mut |e| {
-            shown += 1;
+            shown.set(shown.get() + 1);
             output::text(&format!("{}\n", e.line()))
         },
         &mut |cycle| {
-            if let Some(done) = cycle.iter().find(|e| e.event == Event::JobDone) {
-                return Ok(Some(match done.get("code").as_deref() {
-                    Some("0") => Ok(()),
-                    _ => Err(Error::Failed(format!(
-                        "the job did not complete: {}",
-                        done.get("result").unwrap_or_default()
-                    ))),
-                }));
+            if let Some(done) = outcome(cycle) {
+                return Ok(Some(done));
             }
-            let exited = child
+            let Some(status) = child
                 .try_wait()
-                .map_err(|e| Error::io("waitpid", "the worker", &e))?;
-            Ok(exited.map(|status| {
+                .map_err(|e| Error::io("waitpid", "the worker", &e))?
+            else {
+                return Ok(None);
+            };
+            // The worker may have written job.done and exited since
+            // `cycle` was read: the journal once more, now that it is
+            // final, before the worker counts as dead.
+            let entries = journal::read()?.unwrap_or_default();
+            let last = journal::current_cycle(&entries);
+            for e in last.iter().skip(shown.get()) {
+                output::text(&format!("{}\n", e.line()))?;
+            }
+            Ok(Some(outcome(last).unwrap_or_else(|| {
                 Err(Error::Failed(format!(
                     "the worker ({status}) ended before the job was done, in stage {}: \
                      see 'rootlift status'; 'rootlift return' brings the system back",
-                    journal::current_stage(cycle)
+                    journal::current_stage(last)
                 )))
-            }))
+            })))
         },
     )?
+}
+
+/// What the cycle's `job.done` says, if it has one.
+fn outcome(cycle: &[journal::Entry]) -> Option<Result<()>> {
+    let done = cycle.iter().find(|e| e.event == Event::JobDone)?;
+    Some(match done.get("code").as_deref() {
+        Some("0") => Ok(()),
+        _ => Err(Error::Failed(format!(
+            "the job did not complete: {}",
+            done.get("result").unwrap_or_default()
+        ))),
+    })
 }
 
 /// `rootlift internal-worker`: the job itself.

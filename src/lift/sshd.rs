@@ -358,8 +358,8 @@ pub fn keeper(fds: &[String]) -> Result<()> {
         // the `sshd -i` it starts do not hold the listeners too: the
         // handback waits for the real sshd by its listening sockets, and
         // one of those must not count (pidfd_getfd(2) ignores the flag).
-        rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)
-            .map_err(|e| Error::sys("fcntl(F_SETFD)", "a listening socket", e))?;
+        // (It cannot fail on an open fd.)
+        let _ = rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC);
         listeners.push(fd);
     }
     loop {

@@ -56,7 +56,8 @@ for marker in 'job.worker' 'release.done' 'job.step step=e2fsck $' 'job.step ste
     done
     [ "$(stat -f -c %T /)" = ext2/ext3 ] || fail "/ is not the LV after '$marker'"
     $R status --json | grep -q '"lifted":false' || fail "status says lifted after the return ('$marker')"
-    must "offline fsck after '$marker'" $R fsck --yes --confirm-within 0 >/run/vm/fsck.out 2>&1
+    $R fsck --yes --confirm-within 0 >/run/vm/fsck.out 2>&1 ||
+        { tail -n 15 /run/vm/fsck.out; echo "-- worker.log"; tail -n 5 /run/rootlift/worker.log; echo "-- journal"; tail -n 3 "$J"; fail "offline fsck after '$marker'"; }
     last_cycle | grep -q 'job.result e2fsck_code=0 ' || fail "fsck after '$marker' was not clean"
     new_lv=$(lv_bytes); new_fs=$(fs_bytes)
     if [ "$new_lv" = "$old_lv" ] && [ "$new_fs" = "$old_fs" ]; then outcome="old sizes"
