@@ -6,8 +6,10 @@
 # and KERNEL_IMAGE.
 
 # The version the linux-image-amd64 metapackage points at, e.g. 6.1.0-56-amd64.
+# Empty (never a failure under set -e) when the package lists lack it:
+# the callers fetch the lists, then ask again.
 _kernel_version_from_apt() {
-    guest_apt_cache depends "linux-image-$DEB_ARCH" 2>/dev/null \
+    { guest_apt_cache depends "linux-image-$DEB_ARCH" 2>/dev/null || true; } \
         | sed -n "s/^ *|\{0,1\}Depends: linux-image-\([0-9][^ ]*-$DEB_ARCH\)\$/\1/p" | head -n 1
 }
 
