@@ -511,10 +511,11 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
 /// connection, before the banner or in the middle of a login (seen in the
 /// e2e guests, both ways round). Stopped (SIGSTOP), nothing accepts; a
 /// new connection waits in the listen backlog and is served once the
-/// guard drops (SIGCONT), a few hundred milliseconds later. Held: the
-/// running sshd's listener, and the keeper's whole process group (the
-/// `sshd -i` it started stay in it: inetd mode calls no setsid). Users'
-/// shells have sessions of their own and keep running.
+/// guard drops (SIGCONT), a few hundred milliseconds later. Held: every
+/// sshd process but this one's ancestors (the listener; a child of the
+/// listener that is about to re-execute, seen closing a login at enter
+/// when only the listener was held), and the keeper's whole process
+/// group. Users' shells keep running.
 pub struct LoginPause(Vec<Target>);
 
 impl LoginPause {
@@ -524,10 +525,7 @@ impl LoginPause {
             .filter(Kept::alive)
             .and_then(|k| pid(k.keeper).ok())
             .map(Target::of);
-        let listener = find_listener()
-            .and_then(|l| pid(l.pid).ok())
-            .map(Target::Process);
-        let held: Vec<Target> = keeper.into_iter().chain(listener).collect();
+        let held: Vec<Target> = keeper.into_iter().chain(sshds()).collect();
         for t in &held {
             t.signal(Signal::STOP);
         }
@@ -541,6 +539,29 @@ impl Drop for LoginPause {
             t.signal(Signal::CONT);
         }
     }
+}
+
+/// Every sshd process (listener, pre-auth children that re-execute,
+/// sessions) but those this process descends from: holding the
+/// operator's own session while it writes to its terminal could block.
+fn sshds() -> Vec<Target> {
+    let stat = |p: u32| {
+        let text = std::fs::read(format!("/proc/{p}/stat")).unwrap_or_default();
+        crate::proc::holders::stat::parse(&text).map(|s| (s.comm.to_vec(), s.ppid))
+    };
+    let mut ours = Vec::new();
+    let mut at = std::process::id();
+    while at > 1 && ours.len() < 64 {
+        ours.push(at);
+        at = stat(at).map_or(0, |(_, ppid)| ppid);
+    }
+    crate::proc::processes()
+        .map(|(p, _)| p)
+        .filter(|p| !ours.contains(p))
+        .filter(|&p| stat(p).is_some_and(|(comm, _)| comm.starts_with(b"sshd")))
+        .filter_map(|p| pid(p).ok())
+        .map(Target::Process)
+        .collect()
 }
 
 /// What the pause signals: the keeper's whole process group when the
