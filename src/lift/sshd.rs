@@ -323,14 +323,7 @@ fn privsep_dirs() -> Vec<String> {
 
 fn wait_gone(p: u32, within: Duration) -> Result<()> {
     let start = Instant::now();
-    while Path::new(&format!("/proc/{p}")).exists() {
-        let zombie = std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
-            s.rsplit_once(')')
-                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        });
-        if zombie {
-            break;
-        }
+    while !super::stop::gone(p) {
         if start.elapsed() > within {
             return Err(Error::Failed(format!("sshd {p} did not stop")));
         }

@@ -78,7 +78,7 @@ pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -
 }
 
 /// Whether a process is gone (or a zombie, which holds no files).
-fn gone(pid: u32) -> bool {
+pub(super) fn gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the last ')' (comm may contain one).
         Ok(stat) => stat
