@@ -35,6 +35,7 @@ echo "== lifted"; cat /proc/self/mountinfo
 echo "== fstype"; stat -f -c %T /
 echo "== oldfile"; cat /oldroot/hello
 echo "== exe"; ls /bin
+echo "== mtab"; readlink /etc/mtab; read -r l < /etc/mtab && echo has-mounts
 echo "== status"; /bin/rootlift status
 /bin/rootlift status --json > /tmp/status.json
 echo "== status-json"; cat /tmp/status.json
@@ -86,6 +87,8 @@ echo "== journal"; cat /run/rootlift/journal
     assert_eq!(s["fstype"].trim(), "tmpfs");
     assert_eq!(s["oldfile"], "on the old root\n");
     assert_eq!(s["exe"].trim(), "rootlift");
+    // lvreduce (LVM 2.03.17+) reads /etc/mtab before it reduces an LV.
+    assert_eq!(s["mtab"], "../proc/self/mounts\nhas-mounts\n");
     assert!(s["status"].contains("stage: entered"), "{}", s["status"]);
     assert!(
         s["status-json"].contains(r#""stage":"entered""#),

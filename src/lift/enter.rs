@@ -121,7 +121,7 @@ impl Step {
                 human_bytes(n.tmpfs)
             ),
             Step::Bring => "copy in what the job brings, with its library closure".into(),
-            Step::Layout => "make the tmpfs's directories and merged-/usr links".into(),
+            Step::Layout => "make the tmpfs's directories, merged-/usr links and /etc/mtab".into(),
             Step::CopySelf => format!(
                 "copy rootlift ({}) to {SELF_IN_TMPFS}",
                 human_bytes(n.self_size)
@@ -146,9 +146,17 @@ const RAM_RESERVE: u64 = 64 << 20;
 const LAYOUT: [&str; 11] = [
     "proc", "sys", "dev", "run", "oldroot", "etc", "tmp", "usr", "usr/bin", "usr/sbin", "usr/lib",
 ];
-/// The merged-/usr links of the tmpfs, unless brought files made real
-/// directories there: /bin/rootlift and /lib/systemd/systemd resolve.
-const USR_LINKS: [(&str, &str); 3] = [("bin", "usr/bin"), ("sbin", "usr/sbin"), ("lib", "usr/lib")];
+/// The links of the tmpfs: merged /usr, unless brought files made real
+/// directories there (/bin/rootlift and /lib/systemd/systemd resolve), and
+/// /etc/mtab as every Linux has it (lvreduce(8) of LVM 2.03.17 and later
+/// reads it to see whether the LV's filesystem is mounted, and fails with
+/// no message without it).
+const LINKS: [(&str, &str); 4] = [
+    ("bin", "usr/bin"),
+    ("sbin", "usr/sbin"),
+    ("lib", "usr/lib"),
+    ("etc/mtab", "../proc/self/mounts"),
+];
 
 /// The preflight checks of enter step 1; each refusal is exit 3 with
 /// nothing changed.
@@ -382,7 +390,7 @@ fn make_dir(path: &Path) -> Result<()> {
     }
 }
 
-/// The tmpfs's directories and merged-/usr links, made after the brought
+/// The tmpfs's directories and links, made after the brought
 /// files (an existing directory is fine); the adapted configurations.
 fn layout() -> Result<OwnedFd> {
     let fd = openat(
@@ -398,7 +406,7 @@ fn layout() -> Result<OwnedFd> {
             Err(e) => return Err(Error::sys("mkdir", format_args!("{NEWROOT}/{d}"), e)),
         }
     }
-    for (link, target) in USR_LINKS {
+    for (link, target) in LINKS {
         match symlinkat(target, &fd, link) {
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => return Err(Error::sys("symlink", format_args!("{NEWROOT}/{link}"), e)),

@@ -136,6 +136,11 @@ pub fn sshd() -> Result<Kit> {
             }
         }
     }
+    for helper in pam_helpers(&pam_names) {
+        if let Ok(path) = bring::find_program(Path::new(helper)) {
+            kit.programs.push(path);
+        }
+    }
     for m in pam_names {
         if let Some(path) = find_lib(&m, &["security"]) {
             kit.programs.push(path);
@@ -298,6 +303,24 @@ pub fn pam_for_tmpfs(text: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// The helper programs the named PAM modules exec, by program name:
+/// pam_unix(8) runs unix_chkpwd to read the shadow entry when it checks an
+/// account (Linux-PAM 1.7, Debian 13, does so for root too) and unix_update
+/// to change a password; pam_mkhomedir(8) runs mkhomedir_helper. A kit
+/// without them refuses every login at PAM's account step.
+pub fn pam_helpers(modules: &[String]) -> Vec<&'static str> {
+    const HELPERS: [(&str, &str); 3] = [
+        ("pam_unix.so", "unix_chkpwd"),
+        ("pam_unix.so", "unix_update"),
+        ("pam_mkhomedir.so", "mkhomedir_helper"),
+    ];
+    HELPERS
+        .iter()
+        .filter(|(m, _)| modules.iter().any(|n| n == m))
+        .map(|&(_, h)| h)
+        .collect()
+}
+
 /// The module file names a PAM configuration names (pam.d(5): `type
 /// control module-path args`; `@include` lines are other files, read on
 /// their own).
@@ -356,6 +379,17 @@ mod tests {
     }
 
     #[test]
+    fn pam_helpers_of_the_modules_named() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            pam_helpers(&names(&["pam_permit.so", "pam_unix.so"])),
+            ["unix_chkpwd", "unix_update"]
+        );
+        assert_eq!(pam_helpers(&names(&["pam_mkhomedir.so"])), ["mkhomedir_helper"]);
+        assert!(pam_helpers(&names(&["pam_deny.so", "pam_unix_x.so"])).is_empty());
+    }
+
+    #[test]
     fn pam_modules_named_in_a_config() {
         let t = "@include common-auth\naccount required pam_nologin.so\nsession [success=ok ignore=ignore module_unknown=ignore default=bad] pam_selinux.so close\nsession optional /lib/x86_64-linux-gnu/security/pam_systemd.so\n# session pam_commented.so\nsession required pam_nologin.so\n";
         assert_eq!(
@@ -384,6 +418,8 @@ mod tests {
         // A helper compiled into Debian's sshd (OpenSSH 9.2 and later).
         assert!(has("lib/openssh/ssh-sk-helper"), "{kit:?}");
         assert!(has("etc/shadow"), "{kit:?}");
+        // pam_unix's helper (libpam-modules-bin, with every Debian PAM).
+        assert!(has("sbin/unix_chkpwd"), "{kit:?}");
     }
 
     #[test]

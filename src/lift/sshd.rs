@@ -115,9 +115,16 @@ pub fn find_listener() -> Option<Listener> {
 }
 
 /// Whether `sshd` takes listening sockets the way systemd's socket
-/// activation passes them (it imports sd_listen_fds(3)).
+/// activation passes them: it imports sd_listen_fds(3) from libsystemd
+/// (Debian 12), or reads `LISTEN_FDS` itself (Debian 13's OpenSSH 10 no
+/// longer links libsystemd).
 pub fn takes_sockets(sshd: &Path) -> bool {
-    std::fs::read(sshd).is_ok_and(|b| b.windows(14).any(|w| w == b"sd_listen_fds\0"))
+    std::fs::read(sshd).is_ok_and(|b| names_listen_fds(&b))
+}
+
+fn names_listen_fds(binary: &[u8]) -> bool {
+    let has = |s: &[u8]| binary.windows(s.len()).any(|w| w == s);
+    has(b"sd_listen_fds\0") || has(b"\0LISTEN_FDS\0")
 }
 
 fn pid(n: u32) -> Result<Pid> {
@@ -781,6 +788,14 @@ pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_activation_is_seen_through_libsystemd_or_the_variable() {
+        assert!(names_listen_fds(b"\0sd_notify\0sd_listen_fds\0x"));
+        assert!(names_listen_fds(b"\0LISTEN_PID\0LISTEN_FDS\0NOTIFY_SOCKET"));
+        assert!(!names_listen_fds(b"\0sd_notify\0NOTIFY_SOCKET\0"));
+        assert!(!names_listen_fds(b"MY_LISTEN_FDS\0"));
+    }
 
     #[test]
     fn listening_sockets_are_read_from_proc_net_tcp() {
