@@ -81,7 +81,7 @@ pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Res
     let installed = (|| {
         bring::install(dir, kit)?;
         for d in [
-            "run", "dev", "proc", "sys", "oldroot", "usr", "usr/lib", "var",
+            "run", "dev", "proc", "sys", "oldroot", "usr", "usr/lib", "var", "etc",
         ] {
             match rustix::fs::mkdirat(
                 CWD,
@@ -91,6 +91,11 @@ pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Res
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err(Error::sys("mkdir", format_args!("{DIR}/{d}"), e)),
             }
+        }
+        let (link, target) = crate::lift::enter::MTAB;
+        match rustix::fs::symlinkat(target, CWD, format!("{DIR}/{link}").as_str()) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Error::sys("symlink", format_args!("{DIR}/{link}"), e)),
         }
         std::fs::copy("/proc/self/exe", PROGRAM).map_err(|e| Error::io("copy", PROGRAM, &e))?;
         let text = format!("0 idle {} {}\n{rec_lines}", Event::JobSpec, spec.encode());

@@ -155,8 +155,10 @@ const LINKS: [(&str, &str); 4] = [
     ("bin", "usr/bin"),
     ("sbin", "usr/sbin"),
     ("lib", "usr/lib"),
-    ("etc/mtab", "../proc/self/mounts"),
+    MTAB,
 ];
+/// /etc/mtab, relative to a root: also in the `--at-shutdown` tmpfs.
+pub const MTAB: (&str, &str) = ("etc/mtab", "../proc/self/mounts");
 
 /// The preflight checks of enter step 1; each refusal is exit 3 with
 /// nothing changed.
