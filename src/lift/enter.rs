@@ -148,7 +148,7 @@ const LAYOUT: [&str; 11] = [
 ];
 /// The links of the tmpfs: merged /usr, unless brought files made real
 /// directories there (/bin/rootlift and /lib/systemd/systemd resolve), and
-/// /etc/mtab as every Linux has it (lvreduce(8) of LVM 2.03.17 and later
+/// /etc/mtab as every Linux has it (lvreduce(8) of LVM 2.03.31, Debian 13,
 /// reads it to see whether the LV's filesystem is mounted, and fails with
 /// no message without it).
 const LINKS: [(&str, &str); 4] = [

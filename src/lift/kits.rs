@@ -385,7 +385,10 @@ mod tests {
             pam_helpers(&names(&["pam_permit.so", "pam_unix.so"])),
             ["unix_chkpwd", "unix_update"]
         );
-        assert_eq!(pam_helpers(&names(&["pam_mkhomedir.so"])), ["mkhomedir_helper"]);
+        assert_eq!(
+            pam_helpers(&names(&["pam_mkhomedir.so"])),
+            ["mkhomedir_helper"]
+        );
         assert!(pam_helpers(&names(&["pam_deny.so", "pam_unix_x.so"])).is_empty());
     }
 
