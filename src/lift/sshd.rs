@@ -451,8 +451,9 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
     }
     // A worker killed during the pivot back may have left it (and its
     // `sshd -i`) stopped.
-    if let Ok(p) = pid(kept.keeper) {
-        Target::of(p).signal(Signal::CONT);
+    let keeper = live_keeper(cycle);
+    for p in keeper.into_iter().chain(sshds(keeper)) {
+        let _ = rustix::process::kill_process(p, Signal::CONT);
     }
     let start = Instant::now();
     let sockets = match prepared_unit(cycle) {
@@ -511,23 +512,31 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
 /// connection, before the banner or in the middle of a login (seen in the
 /// e2e guests, both ways round). Stopped (SIGSTOP), nothing accepts; a
 /// new connection waits in the listen backlog and is served once the
-/// guard drops (SIGCONT), a few hundred milliseconds later. Held: every
-/// sshd process but this one's ancestors (the listener; a child of the
-/// listener that is about to re-execute, seen closing a login at enter
-/// when only the listener was held), and the keeper's whole process
-/// group. Users' shells keep running.
-pub struct LoginPause(Vec<Target>);
+/// guard drops (SIGCONT), a few hundred milliseconds later. Held: the
+/// keeper first (then it forks no more), then every sshd process and every
+/// child of the keeper (one forked but not yet `sshd -i`), but this
+/// process's ancestors (the operator's session) and processes under a
+/// seccomp filter. Those are sshd's sandboxed pre-auth children
+/// (sshd-auth in OpenSSH 10): chrooted, they touch no file, and stopping
+/// one kills it. A syscall with a timeout that SIGSTOP interrupts is
+/// resumed after SIGCONT through restart_syscall(2), which OpenSSH's
+/// filter does not allow: SIGSYS, the login closed (seen in the sysvinit
+/// e2e guest as `audit: type=1326 ... comm="sshd" sig=31 syscall=219`).
+/// Users' shells keep running.
+pub struct LoginPause(Vec<Pid>);
 
 impl LoginPause {
     /// The listener and, with the journal's `cycle` of a lift, its keeper.
     pub fn new(cycle: &[Entry]) -> LoginPause {
-        let keeper = Kept::from_cycle(cycle)
-            .filter(Kept::alive)
-            .and_then(|k| pid(k.keeper).ok())
-            .map(Target::of);
-        let held: Vec<Target> = keeper.into_iter().chain(sshds()).collect();
-        for t in &held {
-            t.signal(Signal::STOP);
+        let keeper = live_keeper(cycle);
+        let mut held = Vec::new();
+        if let Some(k) = keeper {
+            let _ = rustix::process::kill_process(k, Signal::STOP);
+            held.push(k);
+        }
+        for p in sshds(keeper) {
+            let _ = rustix::process::kill_process(p, Signal::STOP);
+            held.push(p);
         }
         LoginPause(held)
     }
@@ -535,20 +544,29 @@ impl LoginPause {
 
 impl Drop for LoginPause {
     fn drop(&mut self) {
-        for t in &self.0 {
-            t.signal(Signal::CONT);
+        for &p in &self.0 {
+            let _ = rustix::process::kill_process(p, Signal::CONT);
         }
     }
 }
 
-/// Every sshd process (listener, pre-auth children that re-execute,
-/// sessions) but those this process descends from: holding the
-/// operator's own session while it writes to its terminal could block.
-fn sshds() -> Vec<Target> {
+fn live_keeper(cycle: &[Entry]) -> Option<Pid> {
+    Kept::from_cycle(cycle)
+        .filter(Kept::alive)
+        .and_then(|k| pid(k.keeper).ok())
+}
+
+/// The processes a pause holds besides the keeper: every sshd process
+/// (listener, pre-auth children that re-execute, sessions) and every child
+/// of the keeper, but those this process descends from (holding the
+/// operator's own session while it writes to its terminal could block)
+/// and those under a seccomp filter.
+fn sshds(keeper: Option<Pid>) -> Vec<Pid> {
     let stat = |p: u32| {
         let text = std::fs::read(format!("/proc/{p}/stat")).unwrap_or_default();
         crate::proc::holders::stat::parse(&text).map(|s| (s.comm.to_vec(), s.ppid))
     };
+    let keeper = keeper.map(|k| k.as_raw_nonzero().get().unsigned_abs());
     let mut ours = Vec::new();
     let mut at = std::process::id();
     while at > 1 && ours.len() < 64 {
@@ -557,35 +575,13 @@ fn sshds() -> Vec<Target> {
     }
     crate::proc::processes()
         .map(|(p, _)| p)
-        .filter(|p| !ours.contains(p))
-        .filter(|&p| stat(p).is_some_and(|(comm, _)| comm.starts_with(b"sshd")))
+        .filter(|p| !ours.contains(p) && Some(*p) != keeper)
+        .filter(|&p| {
+            stat(p).is_some_and(|(comm, ppid)| comm.starts_with(b"sshd") || Some(ppid) == keeper)
+        })
+        .filter(|&p| !crate::proc::status::under_seccomp(p))
         .filter_map(|p| pid(p).ok())
-        .map(Target::Process)
         .collect()
-}
-
-/// What the pause signals: the keeper's whole process group when the
-/// keeper leads one (its setsid(2) succeeded), else the keeper alone.
-#[derive(Clone, Copy)]
-enum Target {
-    Group(Pid),
-    Process(Pid),
-}
-
-impl Target {
-    fn of(keeper: Pid) -> Target {
-        match rustix::process::getpgid(Some(keeper)) {
-            Ok(g) if g == keeper => Target::Group(keeper),
-            _ => Target::Process(keeper),
-        }
-    }
-
-    fn signal(self, sig: Signal) {
-        let _ = match self {
-            Target::Group(p) => rustix::process::kill_process_group(p, sig),
-            Target::Process(p) => rustix::process::kill_process(p, sig),
-        };
-    }
 }
 
 fn stop_keeper(kept: &Kept) {

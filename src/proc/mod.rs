@@ -5,6 +5,7 @@ pub mod holders;
 pub mod init;
 pub mod meminfo;
 pub mod mountinfo;
+pub mod status;
 
 /// The processes in /proc now, as (pid, /proc/PID). A process may exit at
 /// any moment: what is read under its directory may then be missing.

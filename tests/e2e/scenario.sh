@@ -137,6 +137,7 @@ scenario_checks() {
         check_fail ssh-after-return "$(tail -n 1 "$RUN_DIR/ssh-after.err")"
     fi
     check_journal_in_dmesg shrink
+    check_no_sshd_killed shrink
     downtime shrink
     measure_plain_restart
 }
@@ -151,6 +152,15 @@ check_journal_in_dmesg() {
         done >"$RUN_DIR/$name.dmesg-missing"
     check_eq journal-in-dmesg "" "$(paste -sd' ' "$RUN_DIR/$name.dmesg-missing")" \
         "of $(jq '.events | length' "$STATUS_JSON") journal lines, missing from dmesg:"
+}
+
+# No sshd process was killed by its seccomp filter (the kernel's audit
+# record, type 1326, with sig=31): a pre-auth child stopped and continued
+# is (restart_syscall is not in OpenSSH's filter), and its login closes.
+check_no_sshd_killed() {
+    local name=$1 killed
+    killed=$(grep -c 'audit: type=1326 .*comm="sshd.*sig=31' "$RUN_DIR/$name.dmesg" || true)
+    check_eq sshd-not-killed-by-seccomp 0 "$killed" "sshd processes killed by their seccomp filter (kernel log):"
 }
 
 # 4b. The shrink leaves the root released for ~2 s: too short to see

@@ -49,6 +49,8 @@ scenario_repeat() {
     done
     STATUS_JSON=$RUN_DIR/repeat-$n.status.json
     _repeat_verdict "$n" "$passed"
+    # The kernel log since boot: every shrink of the loop.
+    check_no_sshd_killed "repeat-$n"
     wait_ready 120 >/dev/null
     wait_services
     snapshot after
