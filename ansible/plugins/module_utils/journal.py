@@ -52,15 +52,20 @@ def is_final(stage):
 
 def parse_lines(text):
     """Journal lines (`<time> <stage> <event> <detail>`) as events; lines
-    that do not have that shape (a cut last line) are skipped."""
+    that do not have that shape (a cut last line) are skipped. The time is
+    Unix seconds with milliseconds (`1796441457.312`), kept as whole
+    seconds like `rootlift status --json` gives them."""
     events = []
     for line in text.splitlines():
         parts = line.split(" ", 3)
-        if len(parts) < 3 or not parts[0].isdigit():
+        if len(parts) < 3:
+            continue
+        secs, _, millis = parts[0].partition(".")
+        if not secs.isdigit() or (millis and not millis.isdigit()):
             continue
         events.append(
             {
-                "time": int(parts[0]),
+                "time": int(secs),
                 "stage": parts[1],
                 "event": parts[2],
                 "detail": parts[3] if len(parts) > 3 else "",

@@ -97,3 +97,18 @@ def test_the_shutdown_log_keeps_the_last_job():
     assert s["job"]["kind"] == "fsck" and s["done"]["code"] == 1
     assert s["events"] == 2
     assert summarize(last_job(parse_lines("")))["job"] is None
+
+
+def test_the_shutdown_log_as_rootlift_writes_it_with_milliseconds():
+    log = (
+        "1796441355.629 returned job.done code=0 result=ok\n"
+        "1796441457.311 released shutdown.free device=/dev/mapper/vg0-root\n"
+        "1796441457.312 job job.begin kind=shrink device=/dev/mapper/vg0-root\n"
+        "1796441459.165 returned job.done code=0 result=ok\n"
+        "1796441459.x returned job.done code=1\n"  # not a time: skipped
+    )
+    events = parse_lines(log)
+    assert [e["time"] for e in events] == [1796441355, 1796441457, 1796441457, 1796441459]
+    s = summarize(last_job(events))
+    assert s["job"]["kind"] == "shrink" and s["done"]["code"] == 0
+    assert s["events"] == 2
