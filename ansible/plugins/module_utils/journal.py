@@ -60,7 +60,7 @@ def parse_lines(text):
         parts = line.split(" ", 3)
         if len(parts) < 3:
             continue
-        secs, _, millis = parts[0].partition(".")
+        secs, _dot, millis = parts[0].partition(".")
         if not secs.isdigit() or (millis and not millis.isdigit()):
             continue
         events.append(
