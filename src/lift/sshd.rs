@@ -451,7 +451,7 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
     }
     // A worker killed during the pivot back may have left it (and its
     // `sshd -i`) stopped.
-    let keeper = live_keeper(cycle);
+    let keeper = pid(kept.keeper).ok();
     for p in keeper.into_iter().chain(sshds(keeper)) {
         let _ = rustix::process::kill_process(p, Signal::CONT);
     }
@@ -526,7 +526,8 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
 pub struct LoginPause(Vec<Pid>);
 
 impl LoginPause {
-    /// The listener and, with the journal's `cycle` of a lift, its keeper.
+    /// Holds the sshd processes and, with the journal's `cycle` of a lift,
+    /// the keeper and its children.
     pub fn new(cycle: &[Entry]) -> LoginPause {
         let keeper = live_keeper(cycle);
         let mut held = Vec::new();
