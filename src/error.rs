@@ -17,8 +17,15 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a safety check refused; nothing was changed.
 pub const EXIT_REFUSED: u8 = 3;
 
+/// A rootlift error: one pointer wide, so that every `Result` returned
+/// through `?` stays small (the kinds hold strings; carried inline, each
+/// return would copy 72 bytes and the binary grows by tens of KiB).
 #[derive(Debug)]
-pub enum Error {
+pub struct Error(Box<Kind>);
+
+/// What went wrong; [`Error::kind`] reads it.
+#[derive(Debug)]
+pub enum Kind {
     /// The command line could not be understood (exit 2).
     Usage(String),
     /// A safety check refused the operation before anything changed (exit 3).
@@ -46,14 +53,46 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl From<Kind> for Error {
+    fn from(kind: Kind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
 impl Error {
+    /// A command line that could not be understood (exit 2).
+    pub fn usage(msg: String) -> Self {
+        Kind::Usage(msg).into()
+    }
+
+    /// A safety check's refusal, nothing changed (exit 3).
+    pub fn refused(msg: String) -> Self {
+        Kind::Refused(msg).into()
+    }
+
+    /// The operator's abort between two steps (exit 1).
+    pub fn aborted(why: String) -> Self {
+        Kind::Aborted(why).into()
+    }
+
+    /// A failure already worded as a sentence (exit 1).
+    pub fn failed(msg: String) -> Self {
+        Kind::Failed(msg).into()
+    }
+
+    /// An external program that failed, and how.
+    pub fn command(program: String, status: String) -> Self {
+        Kind::Command { program, status }.into()
+    }
+
     /// A failed system call on a path.
     pub fn sys(call: &'static str, path: impl fmt::Display, errno: Errno) -> Self {
-        Error::Sys {
+        Kind::Sys {
             call,
             path: path.to_string(),
             errno,
         }
+        .into()
     }
 
     /// A failed std I/O call on a path; keeps the errno when there is one.
@@ -67,17 +106,36 @@ impl Error {
 
     /// Bytes that do not parse.
     pub fn invalid(what: &'static str, path: impl fmt::Display, why: impl fmt::Display) -> Self {
-        Error::Invalid {
+        Kind::Invalid {
             what,
             path: path.to_string(),
             why: why.to_string(),
         }
+        .into()
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &Kind {
+        &self.0
+    }
+
+    /// The errno of a failed system call; None for any other kind.
+    pub fn errno(&self) -> Option<Errno> {
+        match *self.0 {
+            Kind::Sys { errno, .. } => Some(errno),
+            _ => None,
+        }
+    }
+
+    /// A safety check's refusal (exit 3)?
+    pub fn is_refused(&self) -> bool {
+        matches!(*self.0, Kind::Refused(_))
     }
 
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Usage(_) => EXIT_USAGE,
-            Error::Refused(_) => EXIT_REFUSED,
+        match *self.0 {
+            Kind::Usage(_) => EXIT_USAGE,
+            Kind::Refused(_) => EXIT_REFUSED,
             _ => EXIT_FAILED,
         }
     }
@@ -85,16 +143,16 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Usage(msg) => write!(f, "{msg}"),
-            Error::Refused(msg) => write!(f, "refused: {msg}"),
-            Error::Aborted(why) => write!(f, "aborted: {why}"),
-            Error::Sys { call, path, errno } => {
+        match &*self.0 {
+            Kind::Usage(msg) => write!(f, "{msg}"),
+            Kind::Refused(msg) => write!(f, "refused: {msg}"),
+            Kind::Aborted(why) => write!(f, "aborted: {why}"),
+            Kind::Sys { call, path, errno } => {
                 write!(f, "{call} {path}: {}", ErrnoText(*errno))
             }
-            Error::Invalid { what, path, why } => write!(f, "{what} {path}: {why}"),
-            Error::Command { program, status } => write!(f, "{program}: {status}"),
-            Error::Failed(msg) => write!(f, "{msg}"),
+            Kind::Invalid { what, path, why } => write!(f, "{what} {path}: {why}"),
+            Kind::Command { program, status } => write!(f, "{program}: {status}"),
+            Kind::Failed(msg) => write!(f, "{msg}"),
         }
     }
 }
@@ -173,12 +231,12 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_contract() {
-        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
-        assert_eq!(Error::Refused("x".into()).exit_code(), 3);
-        assert_eq!(Error::Aborted("x".into()).exit_code(), 1);
-        assert_eq!(Error::Failed("x".into()).exit_code(), 1);
+        assert_eq!(Error::usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::refused("x".into()).exit_code(), 3);
+        assert_eq!(Error::aborted("x".into()).exit_code(), 1);
+        assert_eq!(Error::failed("x".into()).exit_code(), 1);
         assert_eq!(
-            Error::Aborted("'rootlift abort' before the lvreduce step".into()).to_string(),
+            Error::aborted("'rootlift abort' before the lvreduce step".into()).to_string(),
             "aborted: 'rootlift abort' before the lvreduce step"
         );
     }

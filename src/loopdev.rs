@@ -253,7 +253,7 @@ fn configure(device: &str, setup: &LoopSetup) -> Result<std::os::fd::OwnedFd> {
     .map_err(|e| Error::sys("open", &setup.backing, e))?;
     let dev = openat(CWD, device, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
         .map_err(|e| Error::sys("open", device, e))?;
-    let fd = u32::try_from(file.as_raw_fd()).map_err(|_| Error::Failed("bad fd".into()))?;
+    let fd = u32::try_from(file.as_raw_fd()).map_err(|_| Error::failed("bad fd".into()))?;
     crate::sys::loop_configure(&dev, &config_for(setup, fd))
         .map_err(|e| Error::sys("ioctl(LOOP_CONFIGURE)", device, e))?;
     Ok(dev)
@@ -279,7 +279,7 @@ pub fn detach(device: &str) -> Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Err(Error::Failed(format!(
+    Err(Error::failed(format!(
         "{device} is still bound 2 s after LOOP_CLR_FD (something keeps it open)"
     )))
 }

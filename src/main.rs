@@ -42,7 +42,7 @@ fn dispatch(cmd: Command) -> Result<()> {
         Command::Help(None) => output::text(cli::usage_text()),
         Command::Help(Some(topic)) => match cli::help_text(&topic) {
             Some(text) => output::text(text),
-            None => Err(Error::Usage(format!(
+            None => Err(Error::usage(format!(
                 "no help for unknown command '{topic}' (see rootlift --help)"
             ))),
         },

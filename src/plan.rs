@@ -72,7 +72,7 @@ pub fn survey() -> Result<Plan> {
     let mounts = mountinfo::read_self()?;
     let root = mountinfo::at(&mounts, "/")
         .cloned()
-        .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
+        .ok_or_else(|| Error::failed("no mount at / in /proc/self/mountinfo".into()))?;
     let stack = block::stack(Path::new("/sys"), root.major, root.minor).ok();
     let vfs = rustix::fs::statvfs("/").map_err(|e| Error::sys("statvfs", "/", e))?;
     let self_size = std::fs::metadata("/proc/self/exe")
@@ -81,8 +81,10 @@ pub fn survey() -> Result<Plan> {
     let tmpfs_size = enter::default_size(self_size);
     let refused = match enter::preflight(tmpfs_size) {
         Ok(_) => None,
-        Err(Error::Refused(why)) => Some(why),
-        Err(e) => return Err(e),
+        Err(e) => match e.kind() {
+            crate::error::Kind::Refused(why) => Some(why.clone()),
+            _ => return Err(e),
+        },
     };
     let rec = enter::survey(&mounts)?;
     let holders = holders::scan(&Target::for_path(Path::new("/"))?).ok();
@@ -216,7 +218,7 @@ pub fn command(json: bool) -> Result<()> {
         output::text(&to_text(&p))?;
     }
     match p.refused {
-        Some(why) => Err(Error::Refused(why)),
+        Some(why) => Err(Error::refused(why)),
         None => Ok(()),
     }
 }

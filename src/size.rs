@@ -12,7 +12,7 @@ pub struct Size(pub u64);
 impl Size {
     pub fn parse(s: &str) -> Result<Size> {
         let bad = || {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "invalid size '{s}': use a positive number of bytes, with K, M, G or T for powers of 1024"
             ))
         };
@@ -20,7 +20,7 @@ impl Size {
         let (num, unit) = s.split_at(digits);
         let n: u64 = num.parse().map_err(|_| bad())?;
         if n == 0 {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "invalid size '{s}': must be above zero"
             )));
         }
@@ -31,7 +31,7 @@ impl Size {
             "G" | "g" | "GiB" => 30,
             "T" | "t" | "TiB" => 40,
             "b" | "B" => {
-                return Err(Error::Usage(format!(
+                return Err(Error::usage(format!(
                     "invalid size '{s}': 'b' could mean bytes or filesystem blocks; give bytes without a suffix, or K, M, G or T"
                 )));
             }
@@ -39,7 +39,7 @@ impl Size {
         };
         n.checked_mul(1u64 << shift)
             .map(Size)
-            .ok_or_else(|| Error::Usage(format!("invalid size '{s}': too large")))
+            .ok_or_else(|| Error::usage(format!("invalid size '{s}': too large")))
     }
 
     pub fn bytes(self) -> u64 {

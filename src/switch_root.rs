@@ -54,7 +54,7 @@ pub fn command(newroot: &Path, init: &Path, args: &[OsString]) -> Result<()> {
     // "PID must be 1"; it refuses otherwise, util-linux does not check).
     let pid = rustix::process::getpid();
     if !pid.is_init() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "switch-root must run as PID 1, this is pid {}; nothing was moved",
             pid.as_raw_nonzero()
         )));
@@ -85,7 +85,7 @@ pub fn check(newroot: &Path, init: &Path) -> Result<Checked> {
         Mode::empty(),
     )
     .map_err(|e| match e {
-        Errno::NOENT | Errno::NOTDIR => Error::Refused(format!(
+        Errno::NOENT | Errno::NOTDIR => Error::refused(format!(
             "NEWROOT {shown} is not a directory ({}); nothing was moved",
             crate::error::ErrnoText(e)
         )),
@@ -108,12 +108,12 @@ pub fn check(newroot: &Path, init: &Path) -> Result<Checked> {
     // the initramfs is about to be emptied by a walk that stops only at
     // other devices, and a NEWROOT bound from inside it would be emptied too.
     if !node.is_mount_below(parent.dev) {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "NEWROOT {shown} is not a mount point; nothing was moved"
         )));
     }
     if node.dev == root.dev {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "NEWROOT {shown} is on the same filesystem as /; nothing was moved"
         )));
     }
@@ -134,7 +134,7 @@ pub fn check(newroot: &Path, init: &Path) -> Result<Checked> {
     )
     .map_err(|e| match e {
         Errno::NOENT | Errno::NOTDIR | Errno::LOOP | Errno::ACCESS | Errno::XDEV => {
-            Error::Refused(format!(
+            Error::refused(format!(
                 "INIT {init_shown} is not found inside NEWROOT {shown} ({}); nothing was moved",
                 crate::error::ErrnoText(e)
             ))
@@ -148,7 +148,7 @@ pub fn check(newroot: &Path, init: &Path) -> Result<Checked> {
     let init_node = stat_fd(init_fd.as_fd())
         .map_err(|e| Error::sys("statx", format_args!("{shown} {init_shown}"), e))?;
     if !init_node.is_executable_file() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "INIT {init_shown} inside NEWROOT {shown} is not an executable regular file; nothing was moved"
         )));
     }
@@ -581,7 +581,7 @@ mod tests {
 
     fn refusal(r: Result<Checked>) -> String {
         match r {
-            Err(e @ Error::Refused(_)) => e.to_string(),
+            Err(e) if e.is_refused() => e.to_string(),
             Err(e) => panic!("not a refusal: {e}"),
             Ok(_) => panic!("not refused"),
         }

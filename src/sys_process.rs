@@ -85,7 +85,7 @@ pub fn adopt_fd(n: i32) -> Result<std::os::fd::OwnedFd, crate::error::Error> {
         )
         .is_err()
     {
-        return Err(crate::error::Error::Failed(format!(
+        return Err(crate::error::Error::failed(format!(
             "fd {n} is not an inherited fd"
         )));
     }
@@ -107,7 +107,7 @@ unsafe extern "C" {
 pub fn dup_to(fd: std::os::fd::BorrowedFd<'_>, target: i32) -> Result<(), crate::error::Error> {
     use std::os::fd::AsRawFd;
     if target < 3 {
-        return Err(crate::error::Error::Failed(format!(
+        return Err(crate::error::Error::failed(format!(
             "dup2 onto fd {target}"
         )));
     }

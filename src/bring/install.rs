@@ -185,13 +185,13 @@ fn not_a_dir(dir: &OwnedFd, name: &OsStr, shown: &Path, e: Errno) -> Error {
     let is_link = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
         .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
     if is_link {
-        Error::Failed(format!(
+        Error::failed(format!(
             "refusing to write through {}: it is a symlink (openat O_NOFOLLOW: {})",
             shown.display(),
             ErrnoText(e)
         ))
     } else {
-        Error::Failed(format!(
+        Error::failed(format!(
             "refusing to write into {}: it exists and is not a directory (openat: {})",
             shown.display(),
             ErrnoText(e)
@@ -259,7 +259,7 @@ fn same_file(
 ) -> Result<()> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|e| match e {
-        Errno::LOOP => Error::Failed(format!(
+        Errno::LOOP => Error::failed(format!(
             "refusing to replace {}: it exists and is a symlink (openat O_NOFOLLOW: {})",
             shown.display(),
             ErrnoText(e)
@@ -268,7 +268,7 @@ fn same_file(
     })?;
     let st = rustix::fs::fstat(&fd).map_err(|e| Error::sys("fstat", shown.display(), e))?;
     let differs = |why: &str| {
-        Error::Failed(format!(
+        Error::failed(format!(
             "refusing to replace {}: it exists and {why}",
             shown.display()
         ))
@@ -316,14 +316,14 @@ fn put_symlink(dir: &OwnedFd, name: &OsStr, target: &Path, shown: &Path) -> Resu
     }
     match rustix::fs::readlinkat(dir, name, Vec::new()) {
         Ok(t) if t.as_bytes() == target.as_os_str().as_encoded_bytes() => Ok(false),
-        Ok(t) => Err(Error::Failed(format!(
+        Ok(t) => Err(Error::failed(format!(
             "refusing to replace {}: it is a symlink to {}, not to {}",
             shown.display(),
             String::from_utf8_lossy(t.as_bytes()),
             target.display()
         ))),
         // readlinkat on something that is not a symlink: EINVAL (readlink(2)).
-        Err(Errno::INVAL) => Err(Error::Failed(format!(
+        Err(Errno::INVAL) => Err(Error::failed(format!(
             "refusing to replace {}: it exists and is not a symlink",
             shown.display()
         ))),

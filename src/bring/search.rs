@@ -187,7 +187,7 @@ impl Resolver {
         arch: &Arch,
     ) -> Result<(PathBuf, Info)> {
         let Some(requester) = objs.get(loader) else {
-            return Err(Error::Failed("bring: loader index out of range".into()));
+            return Err(Error::failed("bring: loader index out of range".into()));
         };
         let shown = String::from_utf8_lossy(name);
         if name.contains(&b'/') {
@@ -238,7 +238,7 @@ impl Resolver {
                 return Ok(hit);
             }
         }
-        Err(Error::Failed(format!(
+        Err(Error::failed(format!(
             "cannot find {shown} (needed by {}): not in the rpath/runpath, the ld.so cache or the default directories",
             requester.path.display()
         )))

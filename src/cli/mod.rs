@@ -163,7 +163,7 @@ where
         Some(Value(v)) => string(v)?,
         Some(other) => return Err(usage(other.unexpected())),
         None => {
-            return Err(Error::Usage(
+            return Err(Error::usage(
                 "no command given (see rootlift --help)".into(),
             ));
         }
@@ -201,7 +201,7 @@ where
         },
         INTERNAL_HANDBACK => parse_internal_handback(&mut p)?,
         other => {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "unknown command '{other}' (see rootlift --help)"
             )));
         }
@@ -221,12 +221,12 @@ where
 }
 
 fn usage(e: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("{e} (see rootlift --help)"))
+    Error::usage(format!("{e} (see rootlift --help)"))
 }
 
 fn string(v: OsString) -> Result<String> {
     v.into_string()
-        .map_err(|v| Error::Usage(format!("argument is not valid UTF-8: {v:?}")))
+        .map_err(|v| Error::usage(format!("argument is not valid UTF-8: {v:?}")))
 }
 
 /// `--help` inside a subcommand answers with that subcommand's help.

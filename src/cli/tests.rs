@@ -10,7 +10,7 @@ fn ok(args: &[&str]) -> Command {
 
 fn usage_err(args: &[&str]) -> String {
     match parse(args.iter().copied()) {
-        Err(e @ Error::Usage(_)) => e.to_string(),
+        Err(e) if matches!(e.kind(), crate::error::Kind::Usage(_)) => e.to_string(),
         other => panic!("{args:?}: expected a usage error, got {other:?}"),
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// `5s`, `10m`, `1h`, `250ms`, or a bare number of seconds; `0` is allowed.
 pub fn duration(s: &str) -> Result<Duration> {
-    let bad = || Error::Usage(format!("invalid duration '{s}': use e.g. 30s, 10m or 1h"));
+    let bad = || Error::usage(format!("invalid duration '{s}': use e.g. 30s, 10m or 1h"));
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let (num, unit) = s.split_at(digits);
     let n: u64 = num.parse().map_err(|_| bad())?;

@@ -40,7 +40,7 @@ impl Control {
             // nothing to open.
             None if Path::new(CONTROL).exists() => {}
             None => {
-                return Err(Error::Failed(format!(
+                return Err(Error::failed(format!(
                     "device-mapper is not available: no /sys/class/misc/device-mapper/dev and no {CONTROL} (is dm-mod loaded?)"
                 )));
             }
@@ -76,7 +76,7 @@ pub fn run_with(
             return Ok(reply);
         }
         size = grow(size).ok_or_else(|| {
-            Error::Failed(format!(
+            Error::failed(format!(
                 "{} {}: the reply does not fit {} MiB",
                 req.cmd.name(),
                 req.subject(),

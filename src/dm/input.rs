@@ -27,7 +27,7 @@ pub fn check_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::Usage(format!("device name '{name}' {why}")))
+    Err(Error::usage(format!("device name '{name}' {why}")))
 }
 
 /// A uuid the kernel will accept.
@@ -41,7 +41,7 @@ pub fn check_uuid(uuid: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::Usage(format!("device uuid '{uuid}' {why}")))
+    Err(Error::usage(format!("device uuid '{uuid}' {why}")))
 }
 
 /// How a read command's device argument may be looked up, in the order to
@@ -62,7 +62,7 @@ pub fn parse_spec(spec: &str) -> Result<Spec> {
     let name = ok && spec.len() < DM_NAME_LEN;
     let uuid = ok && spec.len() < DM_UUID_LEN;
     if !name && !uuid {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "'{spec}' is neither a device name (at most 127 bytes), a uuid (at most 128) nor MAJ:MIN"
         )));
     }
@@ -98,7 +98,7 @@ pub fn parse_table<'a>(
         for raw in text.split('\n') {
             n += 1;
             if let Some(l) = parse_line(raw).map_err(|why| {
-                Error::Usage(format!(
+                Error::usage(format!(
                     "table line {n} of {source}: {why}: '{}'",
                     raw.trim()
                 ))
@@ -108,21 +108,21 @@ pub fn parse_table<'a>(
         }
     }
     if lines.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "the table from {source} has no lines"
         )));
     }
     let mut end = 0u64;
     for (i, l) in lines.iter().enumerate() {
         if l.start != end {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "table from {source}: target {} starts at sector {} but the previous ends at {end} (targets must be contiguous from 0)",
                 i + 1,
                 l.start
             )));
         }
         end = l.start.checked_add(l.length).ok_or_else(|| {
-            Error::Usage(format!(
+            Error::usage(format!(
                 "table from {source}: target {} ends past 2^64 sectors",
                 i + 1
             ))
@@ -176,7 +176,10 @@ mod tests {
 
     fn usage(r: Result<impl std::fmt::Debug>) -> String {
         match r {
-            Err(Error::Usage(m)) => m,
+            Err(e) => match e.kind() {
+                crate::error::Kind::Usage(m) => m.clone(),
+                _ => panic!("expected a usage error, got {e}"),
+            },
             other => panic!("expected a usage error, got {other:?}"),
         }
     }

@@ -217,7 +217,7 @@ fn read_table(src: &TableSource) -> Result<Vec<TableLine>> {
                 .read_to_string(&mut text)
                 .map_err(|e| Error::io("read", &shown, &e))?;
             if text.len() as u64 > input::MAX_TABLE_FILE {
-                return Err(Error::Usage(format!(
+                return Err(Error::usage(format!(
                     "table file {shown} is larger than {} bytes",
                     input::MAX_TABLE_FILE
                 )));
@@ -312,7 +312,9 @@ mod tests {
         for cmd in cases {
             let shown = format!("{cmd:?}");
             match command(cmd) {
-                Err(e @ Error::Usage(_)) => assert_eq!(e.exit_code(), 2),
+                Err(e) if matches!(e.kind(), crate::error::Kind::Usage(_)) => {
+                    assert_eq!(e.exit_code(), 2)
+                }
                 other => panic!("{shown}: expected a usage error, got {other:?}"),
             }
         }

@@ -27,9 +27,7 @@ impl Control {
     fn run_opt(&self, req: &Request) -> Result<Option<Reply>> {
         match self.run(req) {
             Ok(r) => Ok(Some(r)),
-            Err(Error::Sys {
-                errno: Errno::NXIO, ..
-            }) => Ok(None),
+            Err(e) if e.errno() == Some(Errno::NXIO) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -119,12 +117,9 @@ pub fn load(c: &Control, name: &str, readonly: bool, lines: &[TableLine]) -> Res
     match c.run(&req) {
         Ok(r) => Ok(r.info()),
         // The kernel says why a table is refused only in its log.
-        Err(
-            e @ Error::Sys {
-                errno: Errno::INVAL,
-                ..
-            },
-        ) => Err(Error::Failed(format!("{e} (the kernel logs why: dmesg)"))),
+        Err(e) if e.errno() == Some(Errno::INVAL) => {
+            Err(Error::failed(format!("{e} (the kernel logs why: dmesg)")))
+        }
         Err(e) => Err(e),
     }
 }
@@ -176,12 +171,8 @@ pub fn create(
     req.new_uuid = uuid;
     let made = match c.run(&req) {
         Ok(r) => r.info(),
-        Err(
-            e @ Error::Sys {
-                errno: Errno::BUSY, ..
-            },
-        ) => {
-            return Err(Error::Failed(format!(
+        Err(e) if e.errno() == Some(Errno::BUSY) => {
+            return Err(Error::failed(format!(
                 "{e} (a device with this name or uuid exists)"
             )));
         }
@@ -199,10 +190,10 @@ pub fn create(
     match rest {
         Ok(info) => Ok(info),
         Err(e) => match remove_retrying(c, name, &made) {
-            Ok(()) => Err(Error::Failed(format!(
+            Ok(()) => Err(Error::failed(format!(
                 "{e}; the new device {name} was removed again"
             ))),
-            Err(e2) => Err(Error::Failed(format!(
+            Err(e2) => Err(Error::failed(format!(
                 "{e}; removing the new device {name} failed too: {e2}"
             ))),
         },
@@ -210,7 +201,7 @@ pub fn create(
 }
 
 fn step(what: &str, e: Error) -> Error {
-    Error::Failed(format!("create step {what}: {e}"))
+    Error::failed(format!("create step {what}: {e}"))
 }
 
 /// `dm remove`: DM_DEV_REMOVE, retried briefly on EBUSY, then the node.
@@ -233,9 +224,9 @@ fn remove_retrying(c: &Control, name: &str, info: &DmInfo) -> Result<()> {
         tries += 1;
         match c.run(&req) {
             Ok(_) => break,
-            Err(Error::Sys {
-                errno: Errno::BUSY, ..
-            }) if tries < REMOVE_TRIES => std::thread::sleep(REMOVE_PAUSE),
+            Err(e) if e.errno() == Some(Errno::BUSY) && tries < REMOVE_TRIES => {
+                std::thread::sleep(REMOVE_PAUSE)
+            }
             Err(e) => return Err(e),
         }
     }

@@ -140,7 +140,7 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     rustix::fs::syncfs(&fs.dir).map_err(|e| Error::sys("syncfs", mp, e))?;
     let before = Super::read(&dev.node)?;
     if before.num_devices != 1 {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{mp} is a btrfs of {} devices: resize each device with 'btrfs filesystem resize DEVID:SIZE {mp}'",
             before.num_devices
         )));
@@ -152,7 +152,7 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     let want = wanted(target, reach) / sector * sector;
     // btrfs_ioctl_resize(): `new_size < SZ_256M` is EINVAL.
     if want < BTRFS_MIN_RESIZE {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "btrfs does not resize a device below {} ({} asked for)",
             human_bytes(BTRFS_MIN_RESIZE),
             human_bytes(want)
@@ -163,7 +163,7 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     let vfs_before = rustix::fs::fstatvfs(&fs.dir).map_err(|e| Error::sys("statvfs", mp, e))?;
     let used = used_bytes(&vfs_before).max(before.bytes_used);
     if want < before.dev_total_bytes && want < used {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is below the {} in use on {mp}",
             human_bytes(want),
             human_bytes(used)
@@ -178,24 +178,24 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
     // The first change: the LV, when SIZE is beyond it.
     let lv = extend_lv(lv, &dev, want, device_bytes)?;
     let args = BtrfsIoctlVolArgs::with_name(&resize_name(before.devid, want))
-        .ok_or_else(|| Error::Failed("btrfs resize argument too long".into()))?;
+        .ok_or_else(|| Error::failed("btrfs resize argument too long".into()))?;
     // The resize: a grow adds the space in one transaction; a shrink first
     // relocates every chunk beyond the new end, and on failure the kernel
     // puts the device's old size back (btrfs_shrink_device()).
     let answer = crate::sys::btrfs_resize(fs.dir.as_fd(), &args).map_err(|e| match e {
-        rustix::io::Errno::NOSPC => Error::Failed(format!(
+        rustix::io::Errno::NOSPC => Error::failed(format!(
             "btrfs could not move its data below {} on {mp} (ENOSPC): the filesystem keeps its size",
             human_bytes(want)
         )),
         e => Error::sys("ioctl BTRFS_IOC_RESIZE", mp, e),
     })?;
     if answer == BTRFS_ERROR_DEV_EXCL_RUN_IN_PROGRESS {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "ioctl BTRFS_IOC_RESIZE {mp}: another exclusive operation (balance, device add/remove/replace, resize) is running"
         )));
     }
     if answer != 0 {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "ioctl BTRFS_IOC_RESIZE {mp}: btrfs error code {answer}"
         )));
     }
@@ -209,7 +209,7 @@ pub fn grow(fs: &Mounted, target: GrowTarget) -> Result<Outcome> {
         vfs_after.f_blocks < vfs_before.f_blocks
     };
     if after.dev_total_bytes != want || !moved {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "BTRFS_IOC_RESIZE on {mp} succeeded but the device holds {} bytes of the filesystem, expected {want} (statvfs {} -> {} blocks)",
             after.dev_total_bytes, vfs_before.f_blocks, vfs_after.f_blocks
         )));

@@ -26,7 +26,7 @@ pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     let before = ext4::read_superblock(Path::new(&dev.node))?;
     // ext4_resize_begin() refuses (EPERM) a filesystem with errors recorded.
     if before.has_errors() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{mp} has errors recorded in its superblock: the kernel does not resize it online; run 'rootlift fsck' first"
         )));
     }
@@ -36,7 +36,7 @@ pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     let want_blocks = wanted(target, reach) / bs;
     // ext4_resize_fs(): "can't shrink FS - resize aborted" (EINVAL).
     if want_blocks < before.blocks_count {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "ext4 cannot shrink online: use rootlift shrink ({} is below the filesystem's {})",
             human_bytes(want_blocks.saturating_mul(bs)),
             human_bytes(before.fs_bytes())
@@ -54,7 +54,7 @@ pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     // "filesystem too large to resize to N blocks safely"), which only an
     // offline resize2fs -b can turn on.
     if !before.has_incompat(INCOMPAT_64BIT) && want_blocks > u64::from(u32::MAX) {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{mp} has no 64bit feature: it cannot grow past 2^32 blocks online"
         )));
     }
@@ -80,7 +80,7 @@ pub fn grow(fs: &Mounted, target: crate::size::GrowTarget) -> Result<Outcome> {
     if after.blocks_count < before.blocks_count
         || (grew && vfs_after.f_blocks <= vfs_before.f_blocks)
     {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "EXT4_IOC_RESIZE_FS on {mp} succeeded but the filesystem did not grow: superblock {} -> {} blocks, statvfs {} -> {} blocks",
             before.blocks_count, after.blocks_count, vfs_before.f_blocks, vfs_after.f_blocks
         )));

@@ -29,7 +29,7 @@ pub fn plan(name: &str, lv_bytes: u64, want: u64, vg_free: u64, extent: u64) -> 
     let target = tools::round_to_extents(want, extent, name)?;
     let need = target.saturating_sub(lv_bytes);
     if need > vg_free {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "the LV {name} ({}) would need {} more, and its VG has {} free",
             human_bytes(lv_bytes),
             human_bytes(need),
@@ -51,7 +51,7 @@ pub fn extend(
 ) -> Result<Extended> {
     let name = format!("{vg}/{lv}");
     let lvm = bring::find_program(Path::new("lvm"))
-        .map_err(|e| Error::Refused(format!("extending the LV {name} needs lvm: {e}")))?;
+        .map_err(|e| Error::refused(format!("extending the LV {name} needs lvm: {e}")))?;
     let lvm = lvm.display().to_string();
     // How much the VG has left, in bytes, and the unit it hands out.
     let (free, extent) = tools::vg_space(&lvm, vg)?;
@@ -72,7 +72,7 @@ pub fn extend(
     )?;
     let now = facts::device_bytes(major, minor)?;
     if now != target {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "after lvextend the LV {name} holds {now} bytes, expected {target}"
         )));
     }

@@ -116,12 +116,12 @@ pub fn grow(target: GrowTarget, path: &Path) -> Result<Outcome> {
     match fs.mount.fstype.as_str() {
         "ext2" | "ext3" | "ext4" => ext4::grow(&fs, target),
         "btrfs" => btrfs::grow(&fs, target),
-        "xfs" => Err(Error::Refused(format!(
+        "xfs" => Err(Error::refused(format!(
             "{} is xfs, which rootlift does not resize: grow it with xfs_growfs(8), \
              e.g. 'xfs_growfs {}' (xfs cannot shrink)",
             fs.mount.mount_point, fs.mount.mount_point
         ))),
-        other => Err(Error::Refused(format!(
+        other => Err(Error::refused(format!(
             "{} is {other}: rootlift grows ext2/3/4 and btrfs only",
             fs.mount.mount_point
         ))),
@@ -132,7 +132,7 @@ pub fn grow(target: GrowTarget, path: &Path) -> Result<Outcome> {
 /// mnt_want_write_file(), EROFS).
 fn check_writable(fs: &Mounted) -> Result<()> {
     if fs.read_only() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is mounted read-only: remount it read-write first",
             fs.mount.mount_point
         )));
@@ -154,7 +154,7 @@ fn check_capability(bit: u32, name: &str, call: &str) -> Result<()> {
         .find_map(|l| l.strip_prefix("CapEff:"))
         .and_then(|v| u64::from_str_radix(v.trim(), 16).ok());
     match effective {
-        Some(caps) if caps & (1u64 << bit) == 0 => Err(Error::Refused(format!(
+        Some(caps) if caps & (1u64 << bit) == 0 => Err(Error::refused(format!(
             "{call} needs {name}, which this process does not have"
         ))),
         _ => Ok(()),
@@ -194,7 +194,7 @@ fn device_fit(dev: &BlockDev, want: u64, device_bytes: u64) -> Result<Option<Gro
         Kind::Partition { .. } => {
             partition::plan(dev, want).map(|p| Some(Growth::Partition(Box::new(p))))
         }
-        _ => Err(Error::Refused(format!(
+        _ => Err(Error::refused(format!(
             "{} is larger than the device {} ({})",
             human_bytes(want),
             dev.node,

@@ -57,7 +57,7 @@ impl Mounted {
         let opened = mount_id(&dir, "", AtFlags::EMPTY_PATH)
             .map_err(|e| Error::sys("statx", &mount.mount_point, e))?;
         if opened != id {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "{} is covered by another mount: the filesystem of {shown} is not reachable through it",
                 mount.mount_point
             )));
@@ -97,7 +97,7 @@ impl Mounted {
                 });
             }
         }
-        Err(Error::Refused(format!(
+        Err(Error::refused(format!(
             "no device node under /dev for {} ({} {}:{})",
             m.mount_point, m.source, m.major, m.minor
         )))

@@ -51,9 +51,9 @@ pub fn room(dev: &BlockDev, device_bytes: u64) -> u64 {
 /// end in the way).
 pub fn plan(dev: &BlockDev, want: u64) -> Result<Plan> {
     let rp = survey::find(dev.major, dev.minor)?
-        .ok_or_else(|| Error::Refused(format!("{} is not a partition", dev.node)))?;
+        .ok_or_else(|| Error::refused(format!("{} is not a partition", dev.node)))?;
     if let Some(why) = rp.refusal() {
-        return Err(Error::Refused(why));
+        return Err(Error::refused(why));
     }
     let p = rp.partition()?.clone();
     let (t, move_backup) = rp.table_for_growth()?;
@@ -65,7 +65,7 @@ pub fn plan(dev: &BlockDev, want: u64) -> Result<Plan> {
     let rounded = rp.sectors_for(want).unwrap_or(u64::MAX);
     let new_sectors = rounded.min(max);
     if new_sectors.saturating_mul(t.sector_size) < want {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is larger than {} can grow to ({}: up to {})",
             human_bytes(want),
             rp.name,
@@ -96,7 +96,7 @@ pub fn extend(plan: Plan) -> Result<Extended> {
     let disk = Disk::open_write(Path::new(&rp.disk))?;
     // Nothing may have changed since the plan was made.
     if disk.table()? != rp.table {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "the table of {} changed since it was read",
             rp.disk
         )));
@@ -106,7 +106,7 @@ pub fn extend(plan: Plan) -> Result<Extended> {
         .map_err(|why| Error::invalid("partition table", &rp.disk, why))?;
     disk.write(&disk.patches(&t)?, false)?;
     if disk.table()? != t {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "the table read back from {} is not the one written",
             rp.disk
         )));
@@ -115,7 +115,7 @@ pub fn extend(plan: Plan) -> Result<Extended> {
     let per = t.sector_size / 512;
     let (_, size) = kernel_extent(plan.major, plan.minor)?;
     if size != plan.new_sectors.saturating_mul(per) {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "after BLKPG_RESIZE_PARTITION the kernel's {} has {size} 512-byte sectors, not {}",
             rp.name,
             plan.new_sectors.saturating_mul(per)

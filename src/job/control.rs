@@ -30,7 +30,7 @@ fn require_root(cmd: &str) -> Result<()> {
     if rustix::process::geteuid().is_root() {
         Ok(())
     } else {
-        Err(Error::Refused(format!("{cmd} must run as root")))
+        Err(Error::refused(format!("{cmd} must run as root")))
     }
 }
 
@@ -40,7 +40,7 @@ pub fn confirm() -> Result<()> {
     let entries = journal::read()?.unwrap_or_default();
     let stage = journal::current_stage(&entries);
     if !stage.is_lifted() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "no lift to confirm (stage {stage})"
         )));
     }
@@ -86,7 +86,7 @@ pub fn abort() -> Result<()> {
 /// check before the root is mounted again.
 pub fn return_command() -> Result<()> {
     if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("return must run as root".into()));
+        return Err(Error::refused("return must run as root".into()));
     }
     let Some((_, rec)) = back::pending()? else {
         return output::text("returned: nothing to do, the system is on its own root\n");

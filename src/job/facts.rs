@@ -30,8 +30,8 @@ pub fn read(dev: &str) -> Result<Facts> {
     // A superblock our reader rejects (bad magic, bad checksum, impossible
     // geometry) is one no job may act on: a refusal, nothing changed.
     let sb = ext4::read_superblock(std::path::Path::new(dev)).map_err(|e| match e {
-        Error::Invalid { .. } => {
-            Error::Refused(format!("the filesystem on {dev} cannot be trusted: {e}"))
+        e if matches!(e.kind(), crate::error::Kind::Invalid { .. }) => {
+            Error::refused(format!("the filesystem on {dev} cannot be trusted: {e}"))
         }
         other => other,
     })?;

@@ -24,7 +24,7 @@ pub fn cloud_init_guard(
         return Ok((None, None));
     };
     match choice {
-        Growpart::Refuse => Err(Error::Refused(format!(
+        Growpart::Refuse => Err(Error::refused(format!(
             "cloud-init is installed and {undo} at the next boot ({}): pass --disable-growpart \
              (a drop-in /{} turns growpart and resize_rootfs off for /) or --keep-growpart",
             ci.files.join(", "),

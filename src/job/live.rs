@@ -50,13 +50,13 @@ pub fn shrink(
     let mut p = prepare(job, device, shrinkable)?;
     let mut f = facts::read(&host_node(&p.plan)?)?;
     if let Some(why) = &f.refusal {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "the root filesystem cannot be shrunk: {why}"
         )));
     }
     f.min_blocks = facts::live_floor(&f, "/")?;
     if f.errors || !f.checksum_ok {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "the root filesystem is not sane (errors={} checksum_ok={}): run 'rootlift fsck' first",
             f.errors, f.checksum_ok
         )));
@@ -65,14 +65,14 @@ pub fn shrink(
     let fs_blocks = bytes / f.block_size;
     let device_bytes = facts::device_bytes(p.plan.root.major, p.plan.root.minor)?;
     if bytes > device_bytes {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is larger than the device ({})",
             human_bytes(bytes),
             human_bytes(device_bytes)
         )));
     }
     if fs_blocks >= f.block_count {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is not smaller than the filesystem ({} blocks of {} = {})",
             human_bytes(bytes),
             f.block_count,
@@ -81,7 +81,7 @@ pub fn shrink(
         )));
     }
     if fs_blocks < f.min_blocks {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is below the shrink floor: the filesystem needs at least {} blocks ({}), margin included",
             human_bytes(bytes),
             f.min_blocks,
@@ -93,7 +93,7 @@ pub fn shrink(
         let targets =
             crate::dm::target_types(p.plan.root.major, p.plan.root.minor)?.unwrap_or_default();
         if targets.iter().any(|t| t == "snapshot-origin") {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "{name} has snapshots (its table is snapshot-origin) and lvm cannot reduce a snapshot origin: remove the snapshots first"
             )));
         }
@@ -150,7 +150,7 @@ pub fn fsck(job: &JobOptions) -> Result<()> {
         if matches!(plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
             return Ok(());
         }
-        Err(Error::Refused(format!(
+        Err(Error::refused(format!(
             "fsck runs e2fsck: the root is {}, not ext2/3/4",
             plan.root.fstype
         )))
@@ -167,12 +167,12 @@ pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
         .map(|a| {
             a.clone()
                 .into_string()
-                .map_err(|_| Error::Usage("run: arguments must be UTF-8".into()))
+                .map_err(|_| Error::usage("run: arguments must be UTF-8".into()))
         })
         .collect::<Result<_>>()?;
     let program = argv.first().cloned().unwrap_or_default();
     let found = bring::find_program(Path::new(&program))
-        .map_err(|e| Error::Refused(format!("cannot run {program}: {e}")))?;
+        .map_err(|e| Error::refused(format!("cannot run {program}: {e}")))?;
     let mut argv = argv;
     argv[0] = found.display().to_string();
     p.bring.push(found);
@@ -189,11 +189,11 @@ pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
 fn shrinkable(plan: &Plan) -> Result<()> {
     match plan.root.fstype.as_str() {
         "ext2" | "ext3" | "ext4" => Ok(()),
-        "xfs" => Err(Error::Refused("xfs cannot be shrunk".into())),
-        "btrfs" => Err(Error::Refused(
+        "xfs" => Err(Error::refused("xfs cannot be shrunk".into())),
+        "btrfs" => Err(Error::refused(
             "btrfs shrinks online, without a lift: use 'rootlift grow SIZE /'".into(),
         )),
-        other => Err(Error::Refused(format!(
+        other => Err(Error::refused(format!(
             "{other} cannot be shrunk by rootlift (ext2/3/4 only)"
         ))),
     }
@@ -208,16 +208,16 @@ fn prepare(
     fits: impl Fn(&Plan) -> Result<()>,
 ) -> Result<Prepared> {
     if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("jobs must run as root".into()));
+        return Err(Error::refused("jobs must run as root".into()));
     }
     let plan = plan::survey()?;
     if let Some(why) = &plan.refused {
-        return Err(Error::Refused(why.clone()));
+        return Err(Error::refused(why.clone()));
     }
     if let Some(dev) = device {
         let st = rustix::fs::stat(dev).map_err(|e| Error::sys("stat", dev.display(), e))?;
         if st.st_rdev != rustix::fs::makedev(plan.root.major, plan.root.minor) {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "{} is not the root device ({}:{}): rootlift only takes the root offline",
                 dev.display(),
                 plan.root.major,
@@ -228,7 +228,7 @@ fn prepare(
     fits(&plan)?;
     let at_shutdown = job.mode == Mode::AtShutdown;
     if at_shutdown && plan.init != Init::Systemd {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "--at-shutdown needs systemd, whose shutdown hands over to {} (PID 1 here: {})",
             shutdown::PROGRAM,
             plan.init.name()
@@ -242,7 +242,7 @@ fn prepare(
         .map(|m| format!("{} ({})", m.path, m.class.fate()))
         .collect();
     if !lost.is_empty() && !job.drop_unrestorable && !at_shutdown {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "mounts below / that cannot be put back exactly: {}; pass --drop-unrestorable to unmount them for good",
             lost.join("; ")
         )));
@@ -398,7 +398,7 @@ fn ask() -> Result<()> {
         .read_line(&mut line)
         .map_err(|e| Error::io("read", "stdin", &e))?;
     if line.trim() != "yes" {
-        return Err(Error::Refused("not confirmed; nothing was changed".into()));
+        return Err(Error::refused("not confirmed; nothing was changed".into()));
     }
     Ok(())
 }
@@ -407,7 +407,7 @@ fn ask() -> Result<()> {
 fn tool(name: &str) -> Result<String> {
     bring::find_program(Path::new(name))
         .map(|p| p.display().to_string())
-        .map_err(|e| Error::Refused(format!("the job needs {name}: {e}")))
+        .map_err(|e| Error::refused(format!("the job needs {name}: {e}")))
 }
 
 /// `VG/LV` when the root sits on an LVM logical volume.
@@ -430,7 +430,7 @@ fn host_node(plan: &Plan) -> Result<String> {
             let by_dev = format!("/dev/block/{}:{}", plan.root.major, plan.root.minor);
             match rustix::fs::stat(by_dev.as_str()) {
                 Ok(st) if st.st_rdev == want => Ok(by_dev),
-                _ => Err(Error::Refused(format!(
+                _ => Err(Error::refused(format!(
                     "no device node for the root ({}:{}) under /dev",
                     plan.root.major, plan.root.minor
                 ))),

@@ -26,7 +26,7 @@ use crate::lift::record::Record;
 /// job stops here (what ran so far left the disk consistent).
 pub(super) fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
     if control::said(j, Word::Abort)? {
-        return Err(Error::Aborted(format!(
+        return Err(Error::aborted(format!(
             "'rootlift abort' before the {name} step"
         )));
     }
@@ -43,10 +43,10 @@ pub(super) fn step(j: &mut Journal, name: &str, detail: Detail) -> Result<()> {
 pub(super) fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-y", &spec.device])?;
     if code > 2 {
-        return Err(Error::Command {
-            program: format!("{} -f -y", spec.e2fsck),
-            status: format!("exit {code}: {}", e2fsck_meaning(code)),
-        });
+        return Err(Error::command(
+            format!("{} -f -y", spec.e2fsck),
+            format!("exit {code}: {}", e2fsck_meaning(code)),
+        ));
     }
     Ok(())
 }
@@ -55,10 +55,10 @@ pub(super) fn e2fsck_repair(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 pub(super) fn e2fsck_verify(j: &mut Journal, spec: &JobSpec) -> Result<()> {
     let code = tools::run(j, &Stage::Job, &spec.e2fsck, &["-f", "-n", &spec.device])?;
     if code != 0 {
-        return Err(Error::Command {
-            program: format!("{} -f -n", spec.e2fsck),
-            status: format!("exit {code}: {}", e2fsck_meaning(code)),
-        });
+        return Err(Error::command(
+            format!("{} -f -n", spec.e2fsck),
+            format!("exit {code}: {}", e2fsck_meaning(code)),
+        ));
     }
     Ok(())
 }
@@ -75,10 +75,10 @@ pub fn fsck(j: &mut Journal, spec: &JobSpec) -> Result<()> {
             .with("meaning", e2fsck_meaning(code)),
     )?;
     if code > 2 {
-        return Err(Error::Command {
-            program: format!("{} -f -y", spec.e2fsck),
-            status: format!("exit {code}: {}", e2fsck_meaning(code)),
-        });
+        return Err(Error::command(
+            format!("{} -f -y", spec.e2fsck),
+            format!("exit {code}: {}", e2fsck_meaning(code)),
+        ));
     }
     Ok(())
 }
@@ -87,27 +87,27 @@ pub fn fsck(j: &mut Journal, spec: &JobSpec) -> Result<()> {
 /// below the target.
 pub fn check_before(f: &Facts, fs_blocks: u64) -> Result<()> {
     if let Some(why) = &f.refusal {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "the filesystem cannot be shrunk: {why}"
         )));
     }
     if !f.clean || f.errors || f.needs_recovery || f.orphans {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "the filesystem is not clean after e2fsck (clean={} errors={} needs_recovery={} orphans={})",
             f.clean, f.errors, f.needs_recovery, f.orphans
         )));
     }
     if !f.checksum_ok {
-        return Err(Error::Refused("the superblock checksum is bad".into()));
+        return Err(Error::refused("the superblock checksum is bad".into()));
     }
     if fs_blocks < f.min_blocks {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{fs_blocks} blocks is below the shrink floor of {} blocks",
             f.min_blocks
         )));
     }
     if fs_blocks >= f.block_count {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{fs_blocks} blocks is not smaller than the filesystem ({} blocks)",
             f.block_count
         )));
@@ -124,7 +124,7 @@ pub fn check_after(after: &Facts, fs_blocks: u64, on_lv: bool, device_bytes: u64
         fs_blocks
     };
     if after.block_count != expect {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "the filesystem has {} blocks, expected {expect} (device {device_bytes} bytes)",
             after.block_count
         )));
@@ -160,14 +160,14 @@ pub fn shrink(
     resize2fs(j, spec, Some(fs_blocks))?;
     let shrunk = facts::read(dev)?;
     if shrunk.block_count != fs_blocks {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "resize2fs left {} blocks, not {fs_blocks}",
             shrunk.block_count
         )));
     }
     let fs_bytes = fs_blocks
         .checked_mul(shrunk.block_size)
-        .ok_or_else(|| Error::Failed("filesystem size overflows".into()))?;
+        .ok_or_else(|| Error::failed("filesystem size overflows".into()))?;
 
     if let Some(lv) = lv {
         let lv_bytes = reduce_lv(j, spec, rec, lv, fs_bytes)?;
@@ -207,13 +207,10 @@ fn resize2fs(j: &mut Journal, spec: &JobSpec, blocks: Option<u64>) -> Result<()>
     if code == 0 {
         return Ok(());
     }
-    let failed = Error::Command {
-        program: spec.resize2fs.clone(),
-        status: format!("exit {code}"),
-    };
+    let failed = Error::command(spec.resize2fs.clone(), format!("exit {code}"));
     match e2fsck_repair(j, spec) {
         Ok(()) => Err(failed),
-        Err(repair) => Err(Error::Failed(format!("{failed}; then {repair}"))),
+        Err(repair) => Err(Error::failed(format!("{failed}; then {repair}"))),
     }
 }
 
@@ -231,7 +228,7 @@ fn reduce_lv(
     let lv_bytes = tools::round_to_extents(fs_bytes, extent, vg)?;
     let current = facts::device_bytes(rec.root.major, rec.root.minor)?;
     if lv_bytes < fs_bytes {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "LV target {lv_bytes} is below the filesystem {fs_bytes}"
         )));
     }
@@ -267,14 +264,14 @@ fn reduce_lv(
         ],
     )?;
     if code != 0 {
-        return Err(Error::Command {
-            program: format!("{} lvreduce", spec.lvm),
-            status: format!("exit {code}"),
-        });
+        return Err(Error::command(
+            format!("{} lvreduce", spec.lvm),
+            format!("exit {code}"),
+        ));
     }
     let now = facts::device_bytes(rec.root.major, rec.root.minor)?;
     if now != lv_bytes || now < fs_bytes {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "after lvreduce the device holds {now} bytes, expected {lv_bytes} (fs {fs_bytes})"
         )));
     }
@@ -316,7 +313,7 @@ pub fn before_remount(j: &mut Journal) -> Result<()> {
         Event::ReturnBlocked,
         Detail::new().with("why", &why),
     )?;
-    Err(Error::Failed(why))
+    Err(Error::failed(why))
 }
 
 /// The exit code of the latest e2fsck run of a lift when it left errors:
@@ -379,7 +376,7 @@ fn finish_interrupted(j: &mut Journal, cycle: &[Entry], spec: &JobSpec) -> Resul
 pub(super) fn refuse_while_running(spec: &JobSpec) -> Result<()> {
     let running = programs_running(&[&spec.e2fsck, &spec.resize2fs, &spec.lvm]);
     if !running.is_empty() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "job programs still run ({}): wait for them to end and run 'rootlift return' again",
             running.join(", ")
         )));

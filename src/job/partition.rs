@@ -116,19 +116,19 @@ pub fn plan(
     device: &str,
 ) -> Result<(Target, Vec<String>)> {
     if let Some(why) = rp.refusal() {
-        return Err(Error::Refused(why));
+        return Err(Error::refused(why));
     }
     let p = rp.partition()?;
     let ss = rp.table.sector_size;
     let fs_bytes = fs_blocks
         .checked_mul(block_size)
-        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+        .ok_or_else(|| Error::usage("SIZE overflows".into()))?;
     let new = rp
         .sectors_for(fs_bytes)
-        .ok_or_else(|| Error::Usage("SIZE overflows".into()))?;
+        .ok_or_else(|| Error::usage("SIZE overflows".into()))?;
     let align = human_bytes(rp.alignment().saturating_mul(ss));
     if new >= p.size {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} rounded up to the partition's alignment ({align}) is not smaller than {} ({})",
             human_bytes(fs_bytes),
             rp.name,
@@ -136,7 +136,7 @@ pub fn plan(
         )));
     }
     let mut edited = rp.table.clone();
-    edited.set_size(p.number, new).map_err(Error::Refused)?;
+    edited.set_size(p.number, new).map_err(Error::refused)?;
     let t = Target {
         disk: rp.disk.clone(),
         disk_major: rp.disk_major,
@@ -221,7 +221,7 @@ pub fn shrink(
     )?;
     match roll_back(j, spec, rec, t, written.as_deref()) {
         Ok(()) => Err(e),
-        Err(e2) => Err(Error::Failed(format!("{e}; rolling back failed too: {e2}"))),
+        Err(e2) => Err(Error::failed(format!("{e}; rolling back failed too: {e2}"))),
     }
 }
 
@@ -240,7 +240,7 @@ fn expect_entry(disk: &Disk, table: &parts::Table, t: &Target, sectors: u64) -> 
         {
             Ok(())
         }
-        _ => Err(Error::Failed(format!(
+        _ => Err(Error::failed(format!(
             "the table of {} does not have partition {} at sectors {}+{sectors}",
             disk.path(),
             t.number,
@@ -284,7 +284,7 @@ fn resize(
     disk.write(&patches, false)?;
     test_fault("part-written")?;
     if disk.table()? != edited {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "the table read back from {} is not the one written",
             disk.path()
         )));
@@ -304,7 +304,7 @@ fn resize(
     disk.resize_partition(t.number, t.start, t.new_sectors)?;
     let (_, size) = kernel_extent(rec.root.major, rec.root.minor)?;
     if size != t.kernel_sectors(t.new_sectors) {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "after BLKPG_RESIZE_PARTITION the kernel's partition {} has {size} 512-byte sectors, not {}",
             t.number,
             t.kernel_sectors(t.new_sectors)
@@ -341,10 +341,10 @@ fn fill(j: &mut Journal, spec: &JobSpec, t: &Target) -> Result<u64> {
     step(j, "resize2fs-fill", Detail::new())?;
     let code = tools::run(j, &Stage::Job, &spec.resize2fs, &[&spec.device])?;
     if code != 0 {
-        return Err(Error::Command {
-            program: spec.resize2fs.clone(),
-            status: format!("exit {code}"),
-        });
+        return Err(Error::command(
+            spec.resize2fs.clone(),
+            format!("exit {code}"),
+        ));
     }
     step(j, "part-verify", Detail::new())?;
     e2fsck_verify(j, spec)?;
@@ -352,7 +352,7 @@ fn fill(j: &mut Journal, spec: &JobSpec, t: &Target) -> Result<u64> {
     let (_, size) = kernel_extent_of(spec)?;
     let expect = size.saturating_mul(512) / f.block_size;
     if f.block_count != expect {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "the filesystem has {} blocks, expected {expect} ({} bytes of partition {})",
             f.block_count,
             size.saturating_mul(512),

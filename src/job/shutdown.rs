@@ -57,12 +57,12 @@ pub fn is_shutdown(argv0: Option<&std::ffi::OsStr>) -> bool {
 pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Result<()> {
     let dir = Path::new(DIR);
     if Path::new(JOB).exists() {
-        return Err(Error::Refused(
+        return Err(Error::refused(
             "a rootlift job is already installed for the next shutdown: 'rootlift abort' cancels it".into(),
         ));
     }
     if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{DIR} is already in use (another shutdown initramfs?): refusing to replace it"
         )));
     }
@@ -176,7 +176,7 @@ fn job(j: &mut Journal) -> Result<()> {
         std::fs::read_to_string(JOB_INSIDE).map_err(|e| Error::io("read", JOB_INSIDE, &e))?;
     let entries = journal::parse(&text)?;
     let spec = JobSpec::of_cycle(&entries)?
-        .ok_or_else(|| Error::Failed(format!("no job.spec in {JOB_INSIDE}")))?;
+        .ok_or_else(|| Error::failed(format!("no job.spec in {JOB_INSIDE}")))?;
     let rec = record::read(&entries)?;
 
     // systemd-shutdown unmounted or remounted read-only all it could; what
@@ -194,7 +194,7 @@ fn job(j: &mut Journal) -> Result<()> {
     let node = record::root_device_node(&rec.root)?;
     Kernel
         .exclusive(&node)
-        .map_err(|e| Error::Failed(format!("{node} is not free at shutdown: {e}")))?;
+        .map_err(|e| Error::failed(format!("{node} is not free at shutdown: {e}")))?;
     j.log(
         &Stage::Released,
         Event::ShutdownFree,
@@ -220,7 +220,7 @@ fn job(j: &mut Journal) -> Result<()> {
             super::partition::shrink(j, &spec, &rec, *fs_blocks, part)
         }
         Kind::Fsck => offline::fsck(j, &spec),
-        Kind::Run { .. } => Err(Error::Failed("run --at-shutdown is not supported".into())),
+        Kind::Run { .. } => Err(Error::failed("run --at-shutdown is not supported".into())),
     };
     let code = i32::from(r.is_err());
     j.log(

@@ -15,7 +15,7 @@ pub fn command(json: bool, follow: bool) -> Result<()> {
     // The journal names devices, units and processes: root's business only
     // (it is 0600 in a 0700 directory; say so rather than fail to read it).
     if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("status must run as root".into()));
+        return Err(Error::refused("status must run as root".into()));
     }
     let entries = journal::read()?.unwrap_or_default();
     let cycle = journal::current_cycle(&entries);

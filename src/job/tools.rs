@@ -65,7 +65,7 @@ const ENV: [(&str, &str); 2] = [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_
 /// error). The program's output goes where the worker's stdout goes.
 pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Result<i32> {
     if !program.starts_with('/') {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "refusing to run {program}: not an absolute path"
         )));
     }
@@ -80,10 +80,9 @@ pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Resu
         cmd.env(k, v);
     }
     let status = cmd.status().map_err(|e| Error::io("spawn", program, &e))?;
-    let code = status.code().ok_or_else(|| Error::Command {
-        program: program.to_owned(),
-        status: status.to_string(),
-    })?;
+    let code = status
+        .code()
+        .ok_or_else(|| Error::command(program.to_owned(), status.to_string()))?;
     j.log(
         stage,
         Event::JobExit,
@@ -101,14 +100,14 @@ pub fn capture(program: &str, args: &[&str]) -> Result<String> {
     }
     let out = cmd.output().map_err(|e| Error::io("spawn", program, &e))?;
     if !out.status.success() {
-        return Err(Error::Command {
-            program: format!("{program} {}", args.join(" ")),
-            status: format!(
+        return Err(Error::command(
+            format!("{program} {}", args.join(" ")),
+            format!(
                 "{}: {}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
-        });
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

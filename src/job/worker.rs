@@ -97,7 +97,7 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
                 output::text(&format!("{}\n", e.line()))?;
             }
             Ok(Some(outcome(last).unwrap_or_else(|| {
-                Err(Error::Failed(format!(
+                Err(Error::failed(format!(
                     "the worker ({status}) ended before the job was done, in stage {}: \
                      see 'rootlift status'; 'rootlift return' brings the system back",
                     journal::current_stage(last)
@@ -112,7 +112,7 @@ fn outcome(cycle: &[journal::Entry]) -> Option<Result<()>> {
     let done = cycle.iter().find(|e| e.event == Event::JobDone)?;
     Some(match done.get("code").as_deref() {
         Some("0") => Ok(()),
-        _ => Err(Error::Failed(format!(
+        _ => Err(Error::failed(format!(
             "the job did not complete: {}",
             done.get("result").unwrap_or_default()
         ))),
@@ -128,7 +128,7 @@ pub fn worker() -> Result<()> {
     let cycle = journal::current_cycle(&entries);
     let mut rec = record::read(cycle)?;
     let spec = JobSpec::of_cycle(cycle)?
-        .ok_or_else(|| Error::Failed("no job.spec in the journal".into()))?;
+        .ok_or_else(|| Error::failed("no job.spec in the journal".into()))?;
     let mut j = Journal::open()?;
     j.log(
         &Stage::Entered,
@@ -160,7 +160,7 @@ fn abort_and_return(j: &mut Journal, rec: &Record, why: &'static str, text: &str
         Event::JobAborted,
         Detail::new().with("why", text),
     )?;
-    Err(Error::Failed(format!(
+    Err(Error::failed(format!(
         "aborted: {text}; the system returned"
     )))
 }
@@ -217,7 +217,7 @@ fn run(j: &mut Journal, rec: &mut Record, spec: &JobSpec) -> Result<()> {
     // Any outcome: back to the original root (unless the filesystem is not
     // whole: then the root stays unmounted and return says why).
     back::return_system(j, rec, &mut super::offline::before_remount)?;
-    if let Err(Error::Aborted(why)) = &result {
+    if let Some(crate::error::Kind::Aborted(why)) = result.as_ref().err().map(Error::kind) {
         j.log(
             &Stage::Aborted("operator".into()),
             Event::JobAborted,
@@ -252,7 +252,7 @@ fn wait_for_confirm(j: &mut Journal, within: Duration) -> Result<Option<Word>> {
 fn run_command(j: &mut Journal, spec: &JobSpec, argv: &[String]) -> Result<()> {
     let (program, args) = argv
         .split_first()
-        .ok_or_else(|| Error::Failed("run: no command".into()))?;
+        .ok_or_else(|| Error::failed("run: no command".into()))?;
     j.log(
         &Stage::Job,
         Event::JobExec,
@@ -276,9 +276,6 @@ fn run_command(j: &mut Journal, spec: &JobSpec, argv: &[String]) -> Result<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(Error::Command {
-            program: program.clone(),
-            status: status.to_string(),
-        })
+        Err(Error::command(program.clone(), status.to_string()))
     }
 }

@@ -224,13 +224,13 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     let st = statat(CWD, dir, AtFlags::SYMLINK_NOFOLLOW)
         .map_err(|e| Error::sys("lstat", dir.display(), e))?;
     if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} is not a directory (a symlink or file was planted there)",
             dir.display()
         )));
     }
     if st.st_uid != 0 || st.st_mode & 0o077 != 0 {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} must be root-owned and mode 0700 (found uid {} mode {:o})",
             dir.display(),
             st.st_uid,

@@ -65,14 +65,14 @@ pub const STEPS: [&str; 8] = [
 /// return from. `Ok(None)`: already returned.
 pub fn pending() -> Result<Option<(Vec<journal::Entry>, Record)>> {
     let Some(entries) = journal::read()? else {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "nothing to return: no journal at {}",
             journal::PATH
         )));
     };
     let cycle = journal::current_cycle(&entries);
     if cycle.is_empty() {
-        return Err(Error::Refused(
+        return Err(Error::refused(
             "nothing to return: the journal holds no lift".into(),
         ));
     }
@@ -177,9 +177,7 @@ fn steps(
     if mountinfo::at(&table, NEWROOT).is_some_and(|m| m.source == TMPFS_SOURCE) {
         match ops.umount(NEWROOT, UnmountFlags::empty()) {
             Ok(()) => {}
-            Err(Error::Sys {
-                errno: Errno::BUSY, ..
-            }) => ops
+            Err(e) if e.errno() == Some(Errno::BUSY) => ops
                 .umount(NEWROOT, UnmountFlags::DETACH)
                 .map_err(at(STEPS[7]))?,
             Err(e) => return Err((STEPS[7], e)),
@@ -215,10 +213,8 @@ fn remount_root(ops: &mut dyn Ops, rec: &Record) -> Result<()> {
     let source = ops.root_node(&rec.root)?;
     match ops.exclusive(&source) {
         Ok(()) => {}
-        Err(Error::Sys {
-            errno: Errno::BUSY, ..
-        }) => {
-            return Err(Error::Refused(format!(
+        Err(e) if e.errno() == Some(Errno::BUSY) => {
+            return Err(Error::refused(format!(
                 "{source} is still in use (a job's e2fsck, resize2fs or lvm may still run): \
                  wait for it to end and run 'rootlift return' again"
             )));

@@ -164,7 +164,7 @@ pub const MTAB: (&str, &str) = ("etc/mtab", "../proc/self/mounts");
 /// nothing changed.
 pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
     if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("enter must run as root".into()));
+        return Err(Error::refused("enter must run as root".into()));
     }
     // Acting on any other namespace would pivot a container, not the
     // system. An unreadable /proc/1/ns/mnt (EACCES: PID 1 is not ours to
@@ -172,13 +172,13 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
     let own = std::fs::read_link("/proc/self/ns/mnt")
         .map_err(|e| Error::io("readlink", "/proc/self/ns/mnt", &e))?;
     let init = std::fs::read_link("/proc/1/ns/mnt").map_err(|e| {
-        Error::Refused(format!(
+        Error::refused(format!(
             "cannot read /proc/1/ns/mnt: {}: not in PID 1's mount namespace as far as rootlift can prove",
             crate::error::ErrnoText(rustix::io::Errno::from_io_error(&e).unwrap_or(Errno::IO))
         ))
     })?;
     if own != init {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "not in PID 1's mount namespace ({} vs {}): rootlift only lifts the whole system",
             own.display(),
             init.display()
@@ -187,22 +187,22 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
     if let Some(entries) = journal::read()? {
         let stage = journal::current_stage(&entries);
         if stage.is_lifted() {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "a lift is already in progress (stage {stage}): run 'rootlift return' first"
             )));
         }
     }
     let mounts = mountinfo::read_self()?;
     let root = mountinfo::at(&mounts, "/")
-        .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
+        .ok_or_else(|| Error::failed("no mount at / in /proc/self/mountinfo".into()))?;
     if super::is_lifted(&mounts) {
-        return Err(Error::Refused(
+        return Err(Error::refused(
             "/ is already rootlift's tmpfs: run 'rootlift return'".into(),
         ));
     }
     // pivot_root(2): EINVAL when the current root is the initramfs rootfs.
     if matches!(root.fstype.as_str(), "rootfs" | "ramfs") || root.source == "rootfs" {
-        return Err(Error::Refused(
+        return Err(Error::refused(
             "the root is the initramfs rootfs, which pivot_root cannot leave: use 'rootlift switch-root'".into(),
         ));
     }
@@ -214,7 +214,7 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
             if rustix::fs::FileType::from_raw_mode(st.st_mode)
                 == rustix::fs::FileType::Directory => {}
         Ok(_) => {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "{NEWROOT} exists and is not a directory (a symlink planted there?)"
             )));
         }
@@ -222,7 +222,7 @@ pub fn preflight(size: u64) -> Result<Vec<mountinfo::Mount>> {
     }
     let available = meminfo::read_available()?;
     if available < size.saturating_add(RAM_RESERVE) {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "not enough RAM for the tmpfs: {} MiB needed plus {} MiB reserve, {} MiB available",
             size >> 20,
             RAM_RESERVE >> 20,
@@ -313,12 +313,12 @@ pub fn kit(opts: &EnterOptions) -> Result<Closure> {
     for program in &opts.bring {
         let c = resolver
             .closure(program)
-            .map_err(|e| Error::Refused(format!("cannot bring {}: {e}", program.display())))?;
+            .map_err(|e| Error::refused(format!("cannot bring {}: {e}", program.display())))?;
         kit.merge(&c);
     }
     for file in &opts.files {
         kit.add_file(file)
-            .map_err(|e| Error::Refused(format!("cannot bring {}: {e}", file.display())))?;
+            .map_err(|e| Error::refused(format!("cannot bring {}: {e}", file.display())))?;
     }
     Ok(kit)
 }
@@ -363,7 +363,7 @@ fn steps(
             Step::Layout => layout().map(|fd| dir = Some(fd)),
             Step::CopySelf => match &dir {
                 Some(fd) => copy_self(fd),
-                None => Err(Error::Failed("the tmpfs directory is not open".into())),
+                None => Err(Error::failed("the tmpfs directory is not open".into())),
             },
             Step::Pivot => {
                 _paused = ops.hold_logins(&[]);
@@ -500,7 +500,7 @@ pub fn entered() -> Result<()> {
         rustix::fs::stat("/proc/self/exe").map_err(|e| Error::sys("stat", "/proc/self/exe", e))?;
     let root = rustix::fs::stat("/").map_err(|e| Error::sys("stat", "/", e))?;
     if exe.st_dev != root.st_dev {
-        return Err(Error::Failed(
+        return Err(Error::failed(
             "the re-executed rootlift does not run from the tmpfs".into(),
         ));
     }

@@ -83,7 +83,7 @@ pub fn checkpoint(sequence: &str, step: &str) -> Result<()> {
             rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     }
     if std::env::var("ROOTLIFT_TEST_FAIL_AT").is_ok_and(here) {
-        return Err(crate::error::Error::Failed(format!(
+        return Err(crate::error::Error::failed(format!(
             "{sequence}:{step}: failure injected by ROOTLIFT_TEST_FAIL_AT"
         )));
     }

@@ -127,7 +127,7 @@ pub fn check_restorable(
     if lost.is_empty() {
         return Ok(());
     }
-    Err(Error::Refused(format!(
+    Err(Error::refused(format!(
         "these mounts cannot be put back exactly: {}; pass --drop-unrestorable to unmount them for good",
         lost.join("; ")
     )))
@@ -258,10 +258,7 @@ pub fn unmount_all(
         let detached = match ops.umount(&m.mount_point, UnmountFlags::empty()) {
             Ok(()) => false,
             // EINVAL: gone with a parent that was detached.
-            Err(Error::Sys {
-                errno: Errno::INVAL,
-                ..
-            }) => continue,
+            Err(e) if e.errno() == Some(Errno::INVAL) => continue,
             Err(_) => {
                 ops.umount(&m.mount_point, UnmountFlags::DETACH)?;
                 true
@@ -289,9 +286,7 @@ pub fn unmount_all(
 fn unmount_dependent(ops: &mut dyn Ops, at: &str, lost: bool) -> Result<()> {
     match ops.umount(at, UnmountFlags::empty()) {
         Ok(()) => Ok(()),
-        Err(Error::Sys {
-            errno: Errno::BUSY, ..
-        }) if lost => ops.umount(at, UnmountFlags::DETACH),
+        Err(e) if e.errno() == Some(Errno::BUSY) && lost => ops.umount(at, UnmountFlags::DETACH),
         Err(e) => Err(e),
     }
 }
@@ -411,10 +406,8 @@ pub fn restore(ops: &mut dyn Ops, j: &mut Journal, rec: &Record, done: &Released
             .map(|s| s.priority);
         match ops.swapon(path, priority) {
             // EBUSY: it is on already.
-            Ok(())
-            | Err(Error::Sys {
-                errno: Errno::BUSY, ..
-            }) => {}
+            Ok(()) => {}
+            Err(e) if e.errno() == Some(Errno::BUSY) => {}
             Err(e) => return Err(e),
         }
         j.log(
@@ -447,7 +440,7 @@ fn recreate(ops: &mut dyn Ops, m: &MountRecord) -> Result<()> {
             ops.mount_fs(&m.source, &m.path, &m.fstype, flags | sflags, &data)
         }
         Class::Api | Class::Independent | Class::Unrestorable { .. } => {
-            Err(Error::Failed(format!(
+            Err(Error::failed(format!(
                 "{} ({}) is not re-created by return",
                 m.path,
                 m.class.name()

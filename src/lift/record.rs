@@ -335,7 +335,7 @@ fn prop(f: &Fields) -> Result<Prop> {
 /// The root mount of `mounts`, as recorded.
 pub fn root_of(mounts: &[Mount]) -> Result<RootRecord> {
     let root = mountinfo::at(mounts, "/")
-        .ok_or_else(|| Error::Failed("no mount at / in /proc/self/mountinfo".into()))?;
+        .ok_or_else(|| Error::failed("no mount at / in /proc/self/mountinfo".into()))?;
     Ok(RootRecord {
         source: root.source.clone(),
         fstype: root.fstype.clone(),

@@ -41,7 +41,7 @@ const POLL: Duration = Duration::from_millis(100);
 /// `rootlift release` from the command line.
 pub fn command(opts: &ReleaseOptions) -> Result<()> {
     if !rustix::process::geteuid().is_root() {
-        return Err(Error::Refused("release must run as root".into()));
+        return Err(Error::refused("release must run as root".into()));
     }
     let entries = journal::read()?.unwrap_or_default();
     let stage = journal::current_stage(&entries);
@@ -51,7 +51,7 @@ pub fn command(opts: &ReleaseOptions) -> Result<()> {
         }
         Stage::Entered | Stage::Failed(_) if is_lifted(&mounts_now()?) => {}
         _ => {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "not lifted (stage {stage}): run 'rootlift enter' first"
             )));
         }
@@ -85,7 +85,7 @@ pub fn release(j: &mut Journal, rec: &mut Record, opts: &ReleaseOptions) -> Resu
             Event::ReleaseDone,
             Detail::new().with("device", &rec.root.source),
         ),
-        Err(e @ Error::Refused(_)) => {
+        Err(e) if e.is_refused() => {
             j.log(
                 &Stage::Entered,
                 Event::ReleaseRefused,
@@ -171,21 +171,21 @@ fn refusals(fates: &[(&Holder, Fate)], opts: &ReleaseOptions) -> Result<()> {
     };
     let pid1 = named(&|f| f == Fate::CannotHandOff);
     if !pid1.is_empty() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "PID 1 holds the old root and its init cannot be handed off: {}",
             pid1.join(", ")
         )));
     }
     let storage = named(&|f| f == Fate::Storage);
     if !storage.is_empty() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "root-storage daemons (argv[0] '@') hold the old root and are never stopped: {}",
             storage.join(", ")
         )));
     }
     let others = named(&|f| !matches!(f, Fate::HandOff | Fate::Itself));
     if !others.is_empty() && !opts.kill {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "{} process(es) still hold the old root and --kill was not given: {}",
             others.len(),
             others.join(", ")
@@ -249,7 +249,7 @@ fn handoff_pid1(j: &mut Journal, which: &Init) -> Result<()> {
         }
         Init::Sysvinit => request_sysvinit_reexec()?,
         other => {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "PID 1 ({}) holds the old root and rootlift cannot hand it off",
                 other.name()
             )));
@@ -336,7 +336,7 @@ fn wait_for_stub() -> Result<()> {
             return Ok(());
         }
         if start.elapsed() > HANDOFF_TIMEOUT {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "pid 1 did not exec the init stub within {} s",
                 HANDOFF_TIMEOUT.as_secs()
             )));
@@ -361,7 +361,7 @@ pub fn prove_free(j: &mut Journal, root: &RootRecord, ops: &mut dyn Ops) -> Resu
                     .join(", ")
             })
             .unwrap_or_default();
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "{} is not free: {e}; still held by: {}",
             root.source,
             if who.is_empty() {
@@ -374,7 +374,7 @@ pub fn prove_free(j: &mut Journal, root: &RootRecord, ops: &mut dyn Ops) -> Resu
     let stacked =
         holders::blockholders::of(Path::new("/sys"), root.major, root.minor, &mut Vec::new());
     if !stacked.is_empty() {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "{} is not free: held by {}",
             root.source,
             stacked
@@ -388,7 +388,7 @@ pub fn prove_free(j: &mut Journal, root: &RootRecord, ops: &mut dyn Ops) -> Resu
     if let Some(n) = open_count
         && n != 0
     {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "{} is not free: device-mapper open count is {n}",
             root.source
         )));
@@ -454,10 +454,7 @@ mod tests {
         };
         let (one, cron, iscsi) = (h(1, "busybox"), h(50, "cron"), h(60, "iscsid"));
         let e = refusals(&[(&one, Fate::CannotHandOff)], &opts(true)).unwrap_err();
-        assert!(
-            matches!(e, Error::Refused(_)) && e.to_string().contains("PID 1"),
-            "{e}"
-        );
+        assert!(e.is_refused() && e.to_string().contains("PID 1"), "{e}");
         let e = refusals(&[(&iscsi, Fate::Storage)], &opts(true)).unwrap_err();
         assert!(e.to_string().contains("60 (iscsid)"), "{e}");
         let e = refusals(

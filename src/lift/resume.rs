@@ -59,7 +59,7 @@ pub fn wake_init(j: &mut Journal, cycle: &[Entry], tmpfs_root: &Path) -> Result<
     let start = Instant::now();
     while pid1_on(tmpfs_root) {
         if start.elapsed() > RESUME_TIMEOUT {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "pid 1 is still the init stub {} s after the trigger",
                 RESUME_TIMEOUT.as_secs()
             )));
@@ -290,7 +290,7 @@ pub fn internal_spawn(cgroup: &str, argv: &[std::ffi::OsString]) -> Result<()> {
     let _ = rustix::process::setsid();
     let (program, args) = argv
         .split_first()
-        .ok_or_else(|| Error::Usage("internal-spawn: no command".into()))?;
+        .ok_or_else(|| Error::usage("internal-spawn: no command".into()))?;
     let err = Command::new(program).args(args).exec();
     Err(Error::io("execve", program.to_string_lossy(), &err))
 }

@@ -131,7 +131,7 @@ fn pid(n: u32) -> Result<Pid> {
     i32::try_from(n)
         .ok()
         .and_then(Pid::from_raw)
-        .ok_or_else(|| Error::Failed(format!("bad pid {n}")))
+        .ok_or_else(|| Error::failed(format!("bad pid {n}")))
 }
 
 /// Whether this kernel can take another process's fds (pidfd_open(2),
@@ -171,7 +171,7 @@ pub fn check_kit() -> Result<()> {
     if out.status.success() {
         return Ok(());
     }
-    Err(Error::Failed(format!(
+    Err(Error::failed(format!(
         "{SSHD} -t in the tmpfs: {}: {}",
         out.status,
         String::from_utf8_lossy(&out.stderr).trim()
@@ -238,7 +238,7 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
         (Init::Systemd, Some(u)) if u.ends_with(".service") => {
             let show = systemctl::capture(&["show", "--property=ExecStart", "--value", u])?;
             exec_argv(&show)
-                .ok_or_else(|| Error::Failed(format!("{u}: no ExecStart= in {show:?}")))?
+                .ok_or_else(|| Error::failed(format!("{u}: no ExecStart= in {show:?}")))?
                 .join(" ")
         }
         _ => String::new(),
@@ -332,7 +332,7 @@ fn wait_gone(p: u32, within: Duration) -> Result<()> {
     let start = Instant::now();
     while !super::stop::gone(p) {
         if start.elapsed() > within {
-            return Err(Error::Failed(format!("sshd {p} did not stop")));
+            return Err(Error::failed(format!("sshd {p} did not stop")));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -352,7 +352,7 @@ pub fn keeper(fds: &[String]) -> Result<()> {
     for fd in fds {
         let n: i32 = fd
             .parse()
-            .map_err(|_| Error::Usage(format!("{INTERNAL_KEEPER}: bad fd {fd}")))?;
+            .map_err(|_| Error::usage(format!("{INTERNAL_KEEPER}: bad fd {fd}")))?;
         let fd = crate::sys_process::adopt_fd(n)?;
         // Inherited without close-on-exec (passed by number); set now, so
         // the `sshd -i` it starts do not hold the listeners too: the
@@ -466,7 +466,7 @@ pub fn hand_back(j: &mut Journal, cycle: &[Entry], init: &Init) -> Result<()> {
             listening.and_then(|()| systemctl::run_until_ok(&["daemon-reload"], SYSTEMCTL_TIMEOUT))
         }
         None if takes_sockets(Path::new(SSHD)) => handback_with_sockets(&kept, init),
-        None => Err(Error::Failed(
+        None => Err(Error::failed(
             "the sshd cannot take listening sockets".into(),
         )),
     };
@@ -708,7 +708,7 @@ fn wait_listening(within: Duration) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(Error::Failed("the real sshd does not listen".into()))
+    Err(Error::failed("the real sshd does not listen".into()))
 }
 
 fn start_plainly(kept: &Kept, init: &Init) -> Result<()> {
@@ -724,10 +724,10 @@ fn start_plainly(kept: &Kept, init: &Init) -> Result<()> {
             if status.success() {
                 Ok(())
             } else {
-                Err(Error::Command {
-                    program: "/etc/init.d/ssh start".into(),
-                    status: status.to_string(),
-                })
+                Err(Error::command(
+                    "/etc/init.d/ssh start".into(),
+                    status.to_string(),
+                ))
             }
         }
     }
@@ -749,12 +749,12 @@ pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<
     use std::os::unix::process::CommandExt;
     let keeper: u32 = keeper
         .parse()
-        .map_err(|_| Error::Usage(format!("{INTERNAL_HANDBACK}: bad pid {keeper}")))?;
+        .map_err(|_| Error::usage(format!("{INTERNAL_HANDBACK}: bad pid {keeper}")))?;
     let fds: Vec<i32> = fds
         .split(',')
         .map(|f| f.parse())
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| Error::Usage(format!("{INTERNAL_HANDBACK}: bad fds {fds}")))?;
+        .map_err(|_| Error::usage(format!("{INTERNAL_HANDBACK}: bad fds {fds}")))?;
     // Taken, they land on the lowest free numbers (3, 4, ...), where the
     // copies must go: first out of the way, above the numbers to fill.
     let taken = take(keeper, &fds)?;
@@ -767,13 +767,13 @@ pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<
         .collect::<Result<_>>()?;
     drop(taken);
     for (i, fd) in high.iter().enumerate() {
-        let at = 3 + i32::try_from(i).map_err(|_| Error::Failed("too many fds".into()))?;
+        let at = 3 + i32::try_from(i).map_err(|_| Error::failed("too many fds".into()))?;
         crate::sys_process::dup_to(fd.as_fd(), at)?;
     }
     drop(high);
     let (program, args) = argv
         .split_first()
-        .ok_or_else(|| Error::Usage(format!("{INTERNAL_HANDBACK}: no command")))?;
+        .ok_or_else(|| Error::usage(format!("{INTERNAL_HANDBACK}: no command")))?;
     let err = Command::new(program)
         .args(args)
         .env("LISTEN_FDS", fds.len().to_string())

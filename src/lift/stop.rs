@@ -71,7 +71,7 @@ pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -
     if left.is_empty() {
         return Ok(all.len());
     }
-    Err(Error::Failed(format!(
+    Err(Error::failed(format!(
         "processes survived SIGKILL: {}",
         join(&left)
     )))

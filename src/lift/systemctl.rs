@@ -20,10 +20,10 @@ pub fn run(args: &[&str]) -> Result<()> {
     if status.success() {
         return Ok(());
     }
-    Err(Error::Command {
-        program: format!("{PATH} {}", args.join(" ")),
-        status: status.to_string(),
-    })
+    Err(Error::command(
+        format!("{PATH} {}", args.join(" ")),
+        status.to_string(),
+    ))
 }
 
 /// `systemctl ARGS...` and its standard output, whatever its exit status.
@@ -79,7 +79,10 @@ pub fn run_until_ok_timed(args: &[&str], timeout: Duration) -> Result<Duration> 
         let call = Instant::now();
         match run(args) {
             Ok(()) => return Ok(call.elapsed()),
-            Err(Error::Command { .. }) if start.elapsed() < timeout => {
+            Err(e)
+                if matches!(e.kind(), crate::error::Kind::Command { .. })
+                    && start.elapsed() < timeout =>
+            {
                 std::thread::sleep(Duration::from_secs(1));
             }
             Err(e) => return Err(e),

@@ -67,7 +67,7 @@ impl Disk {
         } else if meta.is_file() {
             disk.sector_size = detect_sector_size(&disk);
         } else {
-            return Err(Error::Failed(format!(
+            return Err(Error::failed(format!(
                 "{} is neither a block device nor a disk image",
                 disk.path
             )));
@@ -111,7 +111,7 @@ impl Disk {
         let part = bytes(start)
             .zip(bytes(sectors))
             .and_then(|(s, l)| BlkpgPartition::new(number, s, l))
-            .ok_or_else(|| Error::Failed(format!("partition {number}: size overflows")))?;
+            .ok_or_else(|| Error::failed(format!("partition {number}: size overflows")))?;
         crate::sys::blkpg_resize_partition(self.file.as_fd(), &part).map_err(|e| {
             Error::sys(
                 "ioctl BLKPG_RESIZE_PARTITION",
@@ -160,7 +160,7 @@ pub fn node(hint: &str, major: u32, minor: u32, make_at: Option<&str>) -> Result
         }
     }
     let Some(at) = make_at else {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused(format!(
             "no device node for {major}:{minor} ({hint}) under /dev"
         )));
     };

@@ -68,7 +68,7 @@ impl RootPartition {
         let p = self.partition()?;
         let per = self.table.sector_size / 512;
         if p.start.checked_mul(per) != Some(kstart) || p.size.checked_mul(per) != Some(ksize) {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused(format!(
                 "the table of {} has partition {} at sectors {}+{} of {} bytes, the kernel uses 512-byte sectors {kstart}+{ksize}: the table changed since the kernel read it",
                 self.disk, self.number, p.start, p.size, self.table.sector_size
             )));
@@ -78,7 +78,7 @@ impl RootPartition {
 
     pub fn partition(&self) -> Result<&Partition> {
         self.table.get(self.number).ok_or_else(|| {
-            Error::Refused(format!(
+            Error::refused(format!(
                 "the kernel's partition {} of {} is not in its {} table",
                 self.number,
                 self.disk,

@@ -145,7 +145,7 @@ fn unrestorable_mounts_refuse_the_release_unless_dropped() {
     let mut f = Fake::with_table(&lines);
     lift(&mut f);
     let err = check_restorable(&f, &rec, &Facts, false).unwrap_err();
-    assert!(matches!(err, Error::Refused(_)), "{err}");
+    assert!(err.is_refused(), "{err}");
     assert!(
         err.to_string().contains("/mnt/sshfs (a fuse filesystem"),
         "{err}"
