@@ -210,6 +210,7 @@ fn comes_back(h: &Holder, init: &Init) -> String {
     }
 }
 
+#[inline(never)]
 pub fn command(json: bool) -> Result<()> {
     let p = survey()?;
     if json {

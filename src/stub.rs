@@ -89,6 +89,7 @@ fn is_other_program(candidate: &Path) -> bool {
 }
 
 /// Runs the stub. Never returns, never exits, never panics on purpose.
+#[inline(never)]
 pub fn run() -> ! {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let envp: Vec<OsString> = std::env::vars_os()

@@ -48,6 +48,7 @@ pub const API_FILESYSTEMS: [&str; 4] = ["dev", "proc", "sys", "run"];
 const MAX_DEPTH: u32 = 128;
 
 /// `rootlift switch-root NEWROOT INIT [ARGS...]`: returns only on failure.
+#[inline(never)]
 pub fn command(newroot: &Path, init: &Path, args: &[OsString]) -> Result<()> {
     // Only PID 1 may do this: the initramfs is deleted under every process,
     // and the exec'd INIT must become the system's init (busybox's usage:

@@ -37,6 +37,7 @@ pub fn closure(program: &Path) -> Result<Closure> {
 
 /// `rootlift bring DEST PROGRAM... [--json]`: DEST is created when missing
 /// (its parent must exist).
+#[inline(never)]
 pub fn command(dest: &Path, programs: &[PathBuf], json: bool) -> Result<()> {
     let resolver = Resolver::new();
     let mut all = Closure::default();

@@ -151,6 +151,7 @@ impl Command {
 }
 
 /// Parses the arguments that follow the program name.
+#[inline(never)]
 pub fn parse<I>(args: I) -> Result<Command>
 where
     I: IntoIterator,
@@ -211,6 +212,7 @@ where
 
 /// Parses util-linux `switch_root NEWROOT INIT [ARGS...]`, for when rootlift
 /// is invoked under that name (multi-call, as in an initramfs).
+#[inline(never)]
 pub fn parse_switch_root_multicall<I>(args: I) -> Result<Command>
 where
     I: IntoIterator,

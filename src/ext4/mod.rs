@@ -163,6 +163,7 @@ pub fn inspect_source<S: BlockSource + ?Sized>(src: &S) -> Result<Inspection, Re
 }
 
 /// `rootlift ext4 DEV|FILE [--json]`.
+#[inline(never)]
 pub fn command(path: &Path, json: bool) -> Result<()> {
     let ins = inspect(path)?;
     if json {

@@ -105,6 +105,7 @@ impl Outcome {
 }
 
 /// `rootlift grow [SIZE|max] [PATH]`.
+#[inline(never)]
 pub fn command(target: GrowTarget, path: Option<&Path>) -> Result<()> {
     let outcome = grow(target, path.unwrap_or(Path::new("/")))?;
     output::text(&outcome.text())

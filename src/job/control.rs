@@ -35,6 +35,7 @@ fn require_root(cmd: &str) -> Result<()> {
 }
 
 /// `rootlift confirm`: proves a new login into the lifted system works.
+#[inline(never)]
 pub fn confirm() -> Result<()> {
     require_root("confirm")?;
     let entries = journal::read()?.unwrap_or_default();
@@ -56,6 +57,7 @@ pub fn confirm() -> Result<()> {
 /// `rootlift abort`: cancels a job installed for the next shutdown; a
 /// running worker returns the system between two steps (the tool running
 /// then finishes first); with no worker (expert steps), return runs here.
+#[inline(never)]
 pub fn abort() -> Result<()> {
     require_root("abort")?;
     if super::shutdown::uninstall()? {

@@ -41,6 +41,7 @@ struct Prepared {
     dropin: Option<crate::cloudinit::CloudInit>,
 }
 
+#[inline(never)]
 pub fn shrink(
     size: Size,
     device: Option<&Path>,
@@ -145,6 +146,7 @@ pub fn shrink(
     run_live(p, job)
 }
 
+#[inline(never)]
 pub fn fsck(job: &JobOptions) -> Result<()> {
     let mut p = prepare(job, None, |plan| {
         if matches!(plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
@@ -160,6 +162,7 @@ pub fn fsck(job: &JobOptions) -> Result<()> {
     run_live(p, job)
 }
 
+#[inline(never)]
 pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
     let mut p = prepare(job, None, |_| Ok(()))?;
     let argv: Vec<String> = argv
@@ -378,6 +381,7 @@ fn run_live(p: Prepared, job: &JobOptions) -> Result<()> {
 }
 
 /// `rootlift enter` (the expert step): the host's kit, and `--bring`.
+#[inline(never)]
 pub fn enter(size: Option<Size>, bring: Vec<PathBuf>, ssh: bool) -> Result<()> {
     let kit = kits::for_host(ssh)?;
     let mut programs = bring;

@@ -126,6 +126,7 @@ pub fn installed() -> Option<String> {
 }
 
 /// The shutdown program. Never returns: every path ends in reboot(2).
+#[inline(never)]
 pub fn run(args: &[OsString]) -> ! {
     let verb = args
         .get(1)

@@ -11,6 +11,7 @@ use crate::json::Json;
 use crate::lift::{back, record};
 use crate::output;
 
+#[inline(never)]
 pub fn command(json: bool, follow: bool) -> Result<()> {
     // The journal names devices, units and processes: root's business only
     // (it is 0600 in a 0700 directory; say so rather than fail to read it).

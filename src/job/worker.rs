@@ -26,6 +26,7 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// `rootlift internal-entered`: the tmpfs copy journals `entered`; when the
 /// lift is a job's, it starts the worker and follows it.
+#[inline(never)]
 pub fn entered() -> Result<()> {
     crate::lift::enter::entered()?;
     let entries = journal::read()?.unwrap_or_default();
@@ -120,6 +121,7 @@ fn outcome(cycle: &[journal::Entry]) -> Option<Result<()>> {
 }
 
 /// `rootlift internal-worker`: the job itself.
+#[inline(never)]
 pub fn worker() -> Result<()> {
     // A session of its own: no terminal, no hangup from the operator's.
     let sid = rustix::process::setsid().map_err(|e| Error::sys("setsid", "the worker", e))?;

@@ -39,6 +39,7 @@ const HANDOFF_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(100);
 
 /// `rootlift release` from the command line.
+#[inline(never)]
 pub fn command(opts: &ReleaseOptions) -> Result<()> {
     if !rustix::process::geteuid().is_root() {
         return Err(Error::refused("release must run as root".into()));

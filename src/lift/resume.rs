@@ -280,6 +280,7 @@ fn spawn_again(j: &mut Journal, argv: &[String], cgroup: Option<&str>) -> Result
 /// `rootlift internal-spawn CGROUP -- ARGV...`: joins the cgroup v2 group
 /// CGROUP (cgroups(7): writing a PID to `cgroup.procs` moves it), starts a
 /// session of its own, and execs ARGV.
+#[inline(never)]
 pub fn internal_spawn(cgroup: &str, argv: &[std::ffi::OsString]) -> Result<()> {
     use std::os::unix::process::CommandExt;
     if !cgroup.is_empty() && !cgroup.contains("..") {

@@ -342,6 +342,7 @@ fn wait_gone(p: u32, within: Duration) -> Result<()> {
 /// `rootlift internal-ssh-keeper FD...`: waits on every listening socket
 /// (poll(2)) and serves each connection with `sshd -i`, until it is
 /// killed.
+#[inline(never)]
 pub fn keeper(fds: &[String]) -> Result<()> {
     use rustix::event::{PollFd, PollFlags, poll};
     let _ = rustix::process::setsid();
@@ -745,6 +746,7 @@ pub fn exec_argv(show: &str) -> Option<Vec<String>> {
 /// `rootlift internal-ssh-handback KEEPER FD,FD... -- SSHD ARGS...`: takes
 /// the keeper's sockets, places them at fd 3, 4, ..., says so in
 /// `LISTEN_FDS`/`LISTEN_PID` (sd_listen_fds(3)), and execs sshd.
+#[inline(never)]
 pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let keeper: u32 = keeper

@@ -386,6 +386,7 @@ pub(crate) fn put(b: &mut [u8], at: usize, v: &[u8]) {
 }
 
 /// `rootlift parts DEV|FILE [--json]`.
+#[inline(never)]
 pub fn command(path: &Path, json: bool) -> Result<()> {
     let disk = Disk::open_read(path)?;
     let table = disk.table()?;

@@ -162,6 +162,7 @@ fn text_one(out: &mut String, p: &Probe) {
 
 /// `rootlift probe DEV|FILE... [--json]`: a JSON array with one object per
 /// path (also for one path). An unreadable path fails the command.
+#[inline(never)]
 pub fn command(paths: &[PathBuf], json: bool) -> Result<()> {
     let mut results = Vec::with_capacity(paths.len());
     for path in paths {

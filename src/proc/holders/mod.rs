@@ -168,6 +168,7 @@ pub fn default_target() -> Result<&'static Path> {
 /// that fails half-way leaves it cut, with exit 1); the text table needs
 /// its column widths first, so it keeps each holder compactly
 /// ([`text::Table`]) and is written at the end.
+#[inline(never)]
 pub fn command(target: Option<&Path>, json: bool) -> Result<()> {
     let path = match target {
         Some(p) => p,
