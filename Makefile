@@ -17,10 +17,10 @@ DEB      = target/deb/rootlift_$(VERSION)_$(DEB_ARCH).deb
 # make install: PREFIX=/usr/local by default, DESTDIR for staging.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-# Guard rail only: the product goal is 512 KiB (see README). Raised from
-# 640 to 648 KiB for the hold of every sshd while / lacks /dev and /run
-# (README "Binary size").
-SIZE_LIMIT_KIB := 648
+# Guard rail only: the product goal is 512 KiB (see README). Lowered from
+# 648 to 560 KiB when the one-pointer error type and the commands' own
+# stack frames took 87.5 KiB off (README "Binary size").
+SIZE_LIMIT_KIB := 560
 
 .PHONY: build size lint lint-man lint-aarch64 test test-all test-unit test-root test-vm e2e \
 	e2e-test e2e-extra e2e-all e2e-ansible e2e-ansible-test cross deb install uninstall demo bench fuzz

@@ -19,7 +19,7 @@ pub const EXIT_REFUSED: u8 = 3;
 
 /// A rootlift error: one pointer wide, so that every `Result` returned
 /// through `?` stays small (the kinds hold strings; carried inline, each
-/// return would copy 72 bytes and the binary grows by tens of KiB).
+/// return would move 64 bytes and the binary grows by tens of KiB).
 #[derive(Debug)]
 pub struct Error(Box<Kind>);
 
