@@ -141,6 +141,26 @@ fn dump(img: &Path) -> Vec<String> {
     .collect()
 }
 
+/// The number after `"KEY":` in a JSON text, the first from `from` on.
+fn json_u64(text: &str, from: &str, key: &str) -> u64 {
+    let start = text
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from} in {text}"));
+    let pat = format!("\"{key}\":");
+    let at = text[start..]
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        + start
+        + pat.len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} is not a number in {text}"))
+}
+
 fn ext4_blocks(dev: &str) -> u64 {
     let out = run_ok(Command::new("/usr/sbin/dumpe2fs").args(["-h", dev]), None);
     out.lines()
@@ -159,6 +179,18 @@ p1=${DISK}p1
 # lift instead of being unmounted.
 /run/busybox mkdir -p /run/data
 /run/busybox mount -o ro,noload ${DISK}p2 /run/data
+# plan's floor is the live floor a job checks against: after fresh writes
+# and a sync (the group descriptors current in the page cache, the
+# superblock's free count not yet), the partition end it shows is the one
+# `rootlift ext4` derives from its live floor.
+echo "== floor"
+/run/busybox dd if=/dev/urandom of=/fill bs=1M count=4 2>/dev/null
+/run/busybox sync
+/bin/rootlift plan --json
+echo
+/bin/rootlift ext4 --json $p1
+echo
+/run/busybox rm /fill
 echo "== plan"
 /bin/rootlift plan
 echo "== plan-json"
@@ -214,6 +246,18 @@ fn shrink_case(label: &str, cloud: bool) {
     let out = in_ns(Pid::New, &s.path, &body);
     let stdout = assert_ok(&out);
     let sec = sections(&stdout);
+
+    // Partition 1 starts at sector 2048, aligned to 1 MiB (2048 sectors).
+    let floor = &sec["floor"];
+    let min_blocks = json_u64(floor, r#""live":{"#, "min_blocks");
+    let block_size = json_u64(floor, r#""block_size""#, "block_size");
+    let align = 2048 * 512;
+    let want = 2048 + (min_blocks * block_size).div_ceil(align) * align / 512 - 1;
+    assert_eq!(
+        json_u64(floor, r#""partition":{"#, "floor_end"),
+        want,
+        "{floor}"
+    );
 
     let plan = &sec["plan"];
     let name = format!("{}p1", lo.dev.trim_start_matches("/dev/"));

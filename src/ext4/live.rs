@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, fstatvfs, openat, statat, syncfs};
 
+use super::Superblock;
 use super::floor::{Floor, Live};
 use crate::error::{Error, Result};
 use crate::proc::mountinfo;
@@ -32,6 +33,14 @@ pub fn counts(mount_point: &str) -> Result<Live> {
     })
 }
 
+/// The superblock of block device `dev`, mounted at `mount_point`, with
+/// its floor computed from the live counts: the one floor of a mounted
+/// filesystem, which a live job checks against, `plan` shows and
+/// `rootlift ext4` reports.
+pub fn superblock(dev: &Path, mount_point: &str) -> Result<Superblock> {
+    super::read_superblock_live(dev, counts(mount_point)?)
+}
+
 /// Where a device is mounted, and its floor from the live counts (none
 /// when they could not be read).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +63,6 @@ pub fn inspect(dev: &Path) -> Option<Mounted> {
         .into_iter()
         .find(|m| m.major == major && m.minor == minor)?
         .mount_point;
-    let floor = counts(&mount_point)
-        .and_then(|live| super::read_superblock_live(dev, live))
-        .ok()
-        .and_then(|sb| sb.floor);
+    let floor = superblock(dev, &mount_point).ok().and_then(|sb| sb.floor);
     Some(Mounted { mount_point, floor })
 }

@@ -70,6 +70,5 @@ pub fn device_bytes(major: u32, minor: u32) -> Result<u64> {
 /// them (see ext4::floor). The offline check after e2fsck reads an exact
 /// superblock again.
 pub fn live_floor(f: &Facts, mount_point: &str) -> Result<u64> {
-    let live = ext4::live::counts(mount_point)?;
-    Ok(ext4::read_superblock_live(std::path::Path::new(&f.device), live)?.min_blocks())
+    Ok(ext4::live::superblock(std::path::Path::new(&f.device), mount_point)?.min_blocks())
 }

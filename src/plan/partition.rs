@@ -44,18 +44,11 @@ pub fn survey(stack: Option<&Node>, major: u32, minor: u32, node: &str) -> Secti
     }
 }
 
-/// The shrink floor of the mounted root in bytes: the on-disk floor,
-/// raised by the blocks the kernel has allocated since the on-disk free
-/// count was written (statvfs(2) is live), as a job's check does.
+/// The shrink floor of the mounted root in bytes: the live floor, the
+/// same one a live job checks SIZE against (ext4::live::superblock).
 fn floor_bytes(node: &str) -> Option<u64> {
-    let sb = crate::ext4::read_superblock(Path::new(node)).ok()?;
-    let live_free = rustix::fs::statvfs("/").ok()?.f_bfree;
-    let since = sb.free_blocks_count.saturating_sub(live_free);
-    Some(
-        sb.min_blocks()
-            .saturating_add(since)
-            .saturating_mul(sb.block_size()),
-    )
+    let sb = crate::ext4::live::superblock(Path::new(node), "/").ok()?;
+    sb.min_blocks().checked_mul(sb.block_size())
 }
 
 impl Section {
