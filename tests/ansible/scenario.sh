@@ -63,6 +63,9 @@ scenario_check_mode() {
     grep -o 'vg0-root: filesystem [^"]*' "$RUN_DIR/check.log" | head -n 1 >"$RUN_DIR/check.would" || true
     check_eq check-would-shrink yes "$(grep -q "would shrink it" "$RUN_DIR/check.would" && echo yes || echo no)" \
         "the pre-flight said ($(cat "$RUN_DIR/check.would")):"
+    # The floor it predicts with is the live one, which the job checks.
+    check_eq check-live-floor yes "$(grep -q ' bytes (live), asked for' "$RUN_DIR/check.would" && echo yes || echo no)" \
+        "the pre-flight's floor is the live one:"
 }
 
 # 1b. A size below the floor: rootlift refuses, the host fails with its

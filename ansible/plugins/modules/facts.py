@@ -17,10 +17,11 @@ description:
     and, for an LVM root, the LV and extent sizes with C(lvs), and returns them
     as the C(rootlift) fact.
   - The fact holds the root mount and its device stack, the exact filesystem
-    size and its shrink floor, the RAM available against the tmpfs a lift
-    needs, the init system, the processes that hold the root and what release
-    would do to each, the verdict (whether a lift is possible, and if not why),
-    and a summary of rootlift's journal (the latest lift and its job).
+    size and its live shrink floor (the one a job checks SIZE against), the
+    RAM available against the tmpfs a lift needs, the init system, the
+    processes that hold the root and what release would do to each, the
+    verdict (whether a lift is possible, and if not why), and a summary of
+    rootlift's journal (the latest lift and its job).
   - Changes nothing, so it runs the same in check mode; use it as a pre-flight.
   - A C(plan) that refuses (exit code 3) is not a module failure; the verdict
     says so. Any other plan failure fails the module with rootlift's message
@@ -78,7 +79,7 @@ ansible_facts:
       type: dict
       sample:
         root: {source: /dev/mapper/vg0-root, fstype: ext4, dev: "254:0"}
-        filesystem: {type: ext4, block_size: 4096, fs_bytes: 1677721600, floor_bytes: 1382027264}
+        filesystem: {type: ext4, block_size: 4096, fs_bytes: 1677721600, floor_bytes: 1382027264, floor_source: live}
         lvm: {vg: vg0, lv: root, lv_bytes: 1677721600, extent_bytes: 4194304, vg_free_bytes: 461373440}
         verdict: {lift_possible: true, refused: null, plan_rc: 0}
         journal: {stage: returned, final: true, job: {kind: shrink, fs_blocks: 358400}, done: {code: 0, result: ok}}
@@ -94,6 +95,7 @@ from ansible_collections.rootlift.live.plugins.module_utils.journal import (
     summarize,
     summarize_status,
 )
+from ansible_collections.rootlift.live.plugins.module_utils.superblock import fs_sizes
 
 EXT_TYPES = ("ext2", "ext3", "ext4")
 
@@ -116,8 +118,8 @@ def run_json(module, argv, ok_codes=(0,)):
 
 
 def filesystem(module, binary, plan):
-    """The exact size and floor from the superblock (ext2/3/4), else what
-    plan saw through statvfs."""
+    """The exact size from the superblock and the live floor a job checks
+    against (ext2/3/4), else what plan saw through statvfs."""
     fs = dict(plan.get("filesystem") or {})
     root = plan.get("root") or {}
     if fs.get("type") not in EXT_TYPES:
@@ -131,13 +133,8 @@ def filesystem(module, binary, plan):
     except ValueError:
         fs["superblock_error"] = "rootlift ext4 printed no JSON"
         return fs
-    bs = sb.get("block_size") or 0
+    fs.update(fs_sizes(sb))
     fs.update(
-        block_size=bs,
-        block_count=sb.get("block_count"),
-        fs_bytes=(sb.get("block_count") or 0) * bs,
-        floor_blocks=sb.get("min_blocks"),
-        floor_bytes=(sb.get("min_blocks") or 0) * bs,
         state=sb.get("state"),
         checksum=sb.get("checksum"),
         problems=sb.get("problems") or [],
