@@ -1,4 +1,4 @@
-//! The bad-input table (issue 11), unit tier: the rows that need no root.
+//! The bad-input table (README.md, "Reliability"), unit tier: the rows that need no root.
 //! Each row runs the binary with one bad input and asserts the exit code of
 //! docs/commands.md (2 usage, 3 refused, 1 failed), a message on stderr that starts
 //! with `rootlift: error: ` and names the problem, and that nothing changed.

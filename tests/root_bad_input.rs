@@ -1,4 +1,4 @@
-//! The bad-input table (issue 11), root tier: the rows that need a system
+//! The bad-input table (README.md, "Reliability"), root tier: the rows that need a system
 //! to lift or a root device to shrink. Each row is a loop ext4 "system"
 //! (common/system.rs) in a private mount + PID namespace, whose PID 1 runs
 //! from /run as in root_release.rs (so it does not pin the root), and

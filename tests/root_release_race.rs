@@ -29,7 +29,7 @@ for cycle in 1 2 3; do
     echo "cycle $cycle release rc=$rc"
     [ "$rc" = 0 ] || /run/busybox cat /run/release.out
     # The journal keeps every cycle: this one's is the last release.free.
-    echo "sigterm lines so far $(/run/busybox grep -c 'release.sigterm' /run/rootlift/journal)"
+    echo "stopped lines so far $(/run/busybox grep -c 'release.stopped' /run/rootlift/journal)"
     /run/busybox grep 'release.free' /run/rootlift/journal | /run/busybox tail -n1 | /run/busybox sed 's/^/free: /'
     /run/busybox kill -0 $spawner 2>/dev/null && echo "spawner alive"
     /usr/bin/rootlift return >/dev/null

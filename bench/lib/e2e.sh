@@ -3,8 +3,8 @@
 # sshd, dbus/logind, an LVM root, driven over SSH. Its report
 # (target/e2e/networkd/report.json, the default profile) holds the lift's phases from the guest's kernel
 # log, the tmpfs it used, the manual procedure's cp -ax set measured on the
-# same guest (du), the SSH gaps, and the --at-shutdown reboot. The issue
-# allows reusing the acceptance run's report: BENCH_E2E=reuse (default)
+# same guest (du), the SSH gaps, and the --at-shutdown reboot. The acceptance
+# run's report is reused: BENCH_E2E=reuse (default)
 # reads it when it exists and runs tests/e2e/run when it does not;
 # BENCH_E2E=run always runs it (about 6 minutes); skip leaves it out.
 

@@ -52,8 +52,8 @@ sshd_files() {
     return 0
 }
 
-# The directories the manual procedure copies, and the howto's
-# full list (reference/live-root-resize-howto.md step 3, minus /dev).
+# The directories the manual procedure copies, and the how-to's full list
+# minus /dev (docs/design.md, "What it replaces").
 manual_dirs() { echo /bin /sbin /lib /lib64 /usr/bin /usr/sbin /usr/lib /usr/lib64 /etc; }
 howto_dirs() {
     local d

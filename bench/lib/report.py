@@ -6,7 +6,7 @@
 RECORDS.tsv has one `SECTION CASE TOOL KIND VALUE` line per figure (see
 bench/lib/common.sh). KINDs ending in `run` are timeit lines (`wall_ns
 maxrss_kib status`); everything else is a fact. The JSON keeps every raw
-number; the Markdown has one table per item of issue 10, with medians and
+number; the Markdown has one table per item of bench/run, with medians and
 ratios, the command lines, and what the numbers mean. Standard library only.
 """
 
@@ -372,8 +372,8 @@ def main():
     if parts:
         w("This machine is a development container, not a server: the manual copy is dominated by "
           + ", ".join(f"{p.split(' ', 1)[1]} ({fmt_bytes(num(p.split(' ', 1)[0]))})" for p in parts[:4])
-          + f". The howto's server needed 1.6 GB. The issue asks for the `du` of a Debian guest; "
-            f"that guest does not exist in the VM tier yet, so the baseline is this Debian 12 host.")
+          + ". The how-to's server needed 1.6 GB. Here the baseline is this Debian 12 host; "
+            "item 5b measures the same copy set on the Debian acceptance guest.")
         w("")
     w("Commands: `" + clean_cmd(get(fp, "manual", "du", "cmd", default="")) + "`; "
       "`rootlift bring $W/fp PROGRAM...`; `stat -f -c '%b %f %S'`; `du -sb`.")
@@ -691,8 +691,8 @@ def main():
               f"and uses {fmt_bytes(rt)} of tmpfs against {fmt_bytes(mt)}. The guest's system is tiny; "
               f"the manual copy grows with the system (item 2: {fmt_bytes(base)} on this host), "
               "rootlift's with the job's kit only. rootlift's release includes the SIGTERM grace that lets "
-              "services exit cleanly, which the manual SIGKILL skips. The comparison on a Debian "
-              "guest with systemd and sshd (the issue's wording) waits for that guest in the VM tier.")
+              "services exit cleanly, which the manual SIGKILL skips. Item 5b has the Debian "
+              "acceptance guest (systemd, sshd, an LVM root) beside the manual procedure's copy set.")
             w("")
             summary_rows.append(("5 VM lift", "enter + release + return (busybox guest)",
                                  f"{lift_r:.2f} s, tmpfs {fmt_bytes(rt)}",

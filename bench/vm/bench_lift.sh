@@ -2,7 +2,7 @@
 # Benchmark scenario (item 5 of bench/run; run with VM_SCENARIO_DIR=bench/vm
 # tests/vm/run bench_lift, not part of the test tier): the lift of an ext4
 # root LV, timed step by step from /proc/uptime (10 ms), by rootlift and by
-# the manual procedure of reference/live-root-resize-howto.md (tmpfs, cp -a,
+# the manual procedure (docs/design.md, "What it replaces": tmpfs, cp -a,
 # pivot_root, kill the holders, umount, and back), alternating, on the same
 # guest.
 # Each round starts a daemon that holds the root (an open log file and its

@@ -53,11 +53,6 @@ impl Detail {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// A detail already in journal form (read back from a journal).
-    pub fn raw(text: &str) -> Detail {
-        Detail(text.to_owned())
-    }
 }
 
 impl fmt::Display for Detail {

@@ -31,6 +31,10 @@ events! {
     EnterFailed = "enter.failed",
     EnterDone = "enter.done",
     RecordRoot = "record.root",
+    // The next two and release.sigterm were written by 0.1.0 (propagation
+    // as lines of their own; one SIGTERM line for all holders) and are no
+    // longer: they are kept so a journal 0.1.0 left in /run or in
+    // /var/log/rootlift.log still parses (journal::tests).
     RecordShared = "record.shared",
     RecordSlave = "record.slave",
     RecordMount = "record.mount",
@@ -57,7 +61,8 @@ events! {
     ReleaseWarning = "release.warning",
     ReleaseHandoff = "release.handoff",
     ReleaseStopped = "release.stopped",
-    ReleaseSigterm = "release.sigterm",
+    ReleaseSigterm = "release.sigterm", // 0.1.0's, see above
+
     ReleaseSigkill = "release.sigkill",
     ReleasePark = "release.park",
     ReleaseUnmount = "release.unmount",

@@ -359,6 +359,29 @@ mod tests {
         assert!(Stage::Failed("release".into()).is_lifted());
     }
 
+    /// Lines only 0.1.0 wrote still parse (event.rs says why they stay).
+    #[test]
+    fn a_journal_written_by_0_1_0_parses() {
+        let text = "\
+100 idle enter.begin pid=5
+100 idle record.shared path=/
+100 idle record.slave path=/srv
+104 entered release.sigterm pids=310,311
+";
+        let e = parse(text).unwrap();
+        let events: Vec<Event> = e.iter().map(|e| e.event).collect();
+        assert_eq!(
+            events,
+            [
+                Event::EnterBegin,
+                Event::RecordShared,
+                Event::RecordSlave,
+                Event::ReleaseSigterm
+            ]
+        );
+        assert_eq!(e[3].get("pids").unwrap(), "310,311");
+    }
+
     #[test]
     fn a_cut_last_line_is_ignored_and_corrupt_lines_are_errors() {
         assert_eq!(parse("100 idle enter.begin x\n101 ent").unwrap().len(), 1);

@@ -93,9 +93,16 @@ pub fn of(h: &Holder, init: &Init) -> Fate {
 }
 
 impl Fate {
-    /// Whether release sends this holder a signal itself.
+    /// Whether release's stop step signals this holder if it is still
+    /// there (SIGKILL for a network daemon, else SIGTERM, the grace,
+    /// SIGKILL): every fate but PID 1's, rootlift's own and a storage
+    /// daemon's. Those stopped through systemd earlier are signalled too
+    /// when they outlived it.
     pub fn is_signalled(self) -> bool {
-        matches!(self, Fate::Network | Fate::Stopped)
+        !matches!(
+            self,
+            Fate::HandOff | Fate::CannotHandOff | Fate::Itself | Fate::Storage
+        )
     }
 
     /// What release does, for `plan`.
@@ -134,6 +141,23 @@ impl Fate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stop_step_signals_all_but_pid1_itself_and_storage() {
+        use Fate::*;
+        for f in [HandOff, CannotHandOff, Itself, Storage] {
+            assert!(!f.is_signalled(), "{f:?}");
+        }
+        for f in [
+            KitDaemon,
+            UserManager,
+            StoppedBeforeHandoff,
+            Network,
+            Stopped,
+        ] {
+            assert!(f.is_signalled(), "{f:?}");
+        }
+    }
 
     fn holder(pid: u32, comm: &str, unit: Option<&str>) -> Holder {
         Holder {

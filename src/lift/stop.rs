@@ -30,10 +30,7 @@ pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -
     let (mut network, mut others) = (Vec::new(), Vec::new());
     for h in &r.processes {
         let fate = fate::of(h, init);
-        if matches!(
-            fate,
-            Fate::HandOff | Fate::CannotHandOff | Fate::Itself | Fate::Storage
-        ) {
+        if !fate.is_signalled() {
             continue;
         }
         let back = comeback::decide(h, fate, init, &Seen::read(h.pid), &script_of);

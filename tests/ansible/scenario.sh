@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The four runs of issue 19 against the guest, each checked from the host
+# The four runs of the collection's playbook (README.md) against the guest, each checked from the host
 # over SSH (a fresh login each time). Sourced by tests/ansible/e2e.
 
 # The guest's root LV is 1600M; its filesystem's floor is near 1.3 GiB.

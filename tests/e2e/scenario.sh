@@ -258,8 +258,8 @@ scenario_poweroff() {
     check_image_states host-fs-state "$RUN_DIR/disk.img"
 }
 
-# The manual procedure's footprint (the reference howto copies these with
-# cp -ax into RAM), measured on the guest as du sees them, for make bench.
+# The manual procedure's footprint (docs/design.md, "What it replaces": the
+# how-to copies these with cp -ax into RAM), measured on the guest as du sees them, for make bench.
 measure_manual_footprint() {
     # shellcheck disable=SC2016  # expanded in the guest
     MANUAL_BYTES=$(gssh 'set -- /bin /etc /mnt /sbin /lib /lib64 /run /usr/bin /usr/sbin /usr/lib /usr/lib64 /var/account /var/empty /var/lib /var/local /var/lock /var/nis /var/opt /var/preserve /var/run /var/spool /var/tmp /var/yp; for p; do [ -e "$p" ] && echo "$p"; done | xargs du -sxbc | tail -n 1 | cut -f1') || MANUAL_BYTES=""

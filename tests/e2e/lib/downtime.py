@@ -96,11 +96,16 @@ def main(status_path, dmesg_path, facts_path):
     restarted = []  # (unit, down, up): restarted into the tmpfs by systemctl
     for i, e in enumerate(events):
         w = words(e["detail"])
-        if e["event"] in ("release.sigterm", "release.sigkill"):
-            how = e["event"].split(".")[1] + (" (" + w["why"] + ")" if "why" in w else "")
+        if e["event"] == "release.stopped":
+            # One line per process, journaled just before its signal.
+            pid = w.get("pid")
+            if pid in holder:
+                stopped(holder[pid], e["t"], "sig" + w.get("signal", "TERM").lower())
+        elif e["event"] == "release.sigkill":
+            # Those still there after the grace (SIGTERM came first).
             for pid in w.get("pids", "").split(","):
                 if pid in holder:
-                    stopped(holder[pid], e["t"], how)
+                    stopped(holder[pid], e["t"], "sigkill (" + w.get("why", "?") + ")")
         elif e["event"] == "release.units":
             for name in w.get("systemctl", "").split(" ")[1:]:
                 if name in units:

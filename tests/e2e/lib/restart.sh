@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The return's unit restarts beside a plain `systemctl restart` of the same
-# units on the running system (issue 20): how long the return took from its
+# units on the running system: how long the return took from its
 # `systemctl start` of the stopped units (the `return.services` line's time
 # minus its call_ms: systemd answers only once it has resumed, which is
 # the PID 1 resume phase) to the last unit release stopped active again
