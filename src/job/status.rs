@@ -8,7 +8,7 @@ use super::{downtime, shutdown};
 use crate::error::{Error, Result};
 use crate::journal::{self, Entry, Event, Stage};
 use crate::json::Json;
-use crate::lift::{back, record};
+use crate::lift::{back, record, resume};
 use crate::output;
 
 #[inline(never)]
@@ -62,6 +62,7 @@ fn return_would(cycle: &[Entry], stage: &Stage) -> Vec<String> {
     };
     let released = cycle.iter().any(|e| e.event == Event::ReleaseUnmounted);
     let done = crate::lift::mounts::Released::from_cycle(cycle);
+    let stub_waits = resume::init_waits(std::path::Path::new("/"), crate::stub::FIFO);
     let mut steps = Vec::new();
     for step in back::STEPS {
         let s = match step {
@@ -80,7 +81,9 @@ fn return_would(cycle: &[Entry], stage: &Stage) -> Vec<String> {
                 done.parked.len(),
                 done.unmounted.len()
             ),
-            "resume-init" if released => "wake PID 1 from the init stub".into(),
+            // Only when the stub is PID 1 now (release may have stopped
+            // before the handoff, or PID 1 was never handed off).
+            "resume-init" if stub_waits => "wake PID 1 from the init stub".into(),
             "services" if released => "start what release stopped".into(),
             "umount-tmpfs" => "unmount and remove the tmpfs".into(),
             _ => continue,

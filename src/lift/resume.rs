@@ -36,12 +36,21 @@ fn pid1_on(tmpfs_root: &Path) -> bool {
     }
 }
 
+/// Whether PID 1 is the init stub, waiting for its trigger: it runs from
+/// the tmpfs (mounted at `tmpfs_root`) and the trigger FIFO is there.
+/// While lifted the tmpfs is `/` and the FIFO [`stub::FIFO`]; after
+/// return's pivot they are at NEWROOT. `wake_init` acts on it and
+/// `status` shows it.
+pub fn init_waits(tmpfs_root: &Path, fifo: &str) -> bool {
+    pid1_on(tmpfs_root) && Path::new(fifo).exists()
+}
+
 /// When PID 1 is the stub, writes its trigger and waits until it has
 /// exec'd the real init from the restored root.
 pub fn wake_init(j: &mut Journal, cycle: &[Entry], tmpfs_root: &Path) -> Result<bool> {
     // No FIFO: release never installed the stub (PID 1 may still run from
     // the tmpfs, e.g. rootlift itself exec'd as PID 1 of a test namespace).
-    if !pid1_on(tmpfs_root) || !Path::new(stub::FIFO_AFTER_RETURN).exists() {
+    if !init_waits(tmpfs_root, stub::FIFO_AFTER_RETURN) {
         return Ok(false);
     }
     // Before systemd reads its unit files again: sshd's handback drop-in.

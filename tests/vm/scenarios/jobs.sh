@@ -165,6 +165,9 @@ grep -q ' return\.blocked why=' /run/vm/status || fail "status does not show ret
 grep -q '^return would:$' /run/vm/status && grep -q '^  1\. check the job left the filesystem whole (a failed repair keeps it unmounted)$' /run/vm/status \
     || fail "status does not say what return would check first"
 grep -q "^  2\. mount $LV (ext4) at /oldroot" /run/vm/status || fail "status does not say return would mount the LV"
+# PID 1 here (this script) was never handed to the init stub: return has
+# no stub to wake, and status must not say it would.
+grep -q 'wake PID 1 from the init stub' /run/vm/status && fail "status says return would wake an init stub that is not PID 1"
 # The operator: e2fsck works again (the mark gone), the real one repairs by
 # hand as the message says, and return mounts the fs once its read-only
 # check is clean.
