@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! 1234 (my (odd) comm) S 1 1234 1234 0 -1 4194560 ...
-//! (1)  (2)             (3)(4) ...                (9) flags
+//! (1)  (2)             (3) state (4) ppid ...    (9) flags
 //! ```
 //!
 //! `comm` is in parentheses and may itself hold spaces and `)`, so the
@@ -15,6 +15,9 @@ pub const PF_KTHREAD: u32 = 0x0020_0000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcStat<'a> {
     pub comm: &'a [u8],
+    /// One letter: R running, S sleeping, D disk sleep, T stopped, t
+    /// traced, Z zombie, X dead...
+    pub state: u8,
     pub ppid: u32,
     pub flags: u32,
 }
@@ -37,10 +40,15 @@ pub fn parse(text: &[u8]) -> Option<ProcStat<'_>> {
     let rest = std::str::from_utf8(rest).ok()?;
     // After `)`: state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9).
     let mut f = rest.split_ascii_whitespace();
-    let _state = f.next()?;
+    let state = *f.next()?.as_bytes().first()?;
     let ppid = f.next()?.parse().ok()?;
     let flags = f.nth(4)?.parse().ok()?;
-    Some(ProcStat { comm, ppid, flags })
+    Some(ProcStat {
+        comm,
+        state,
+        ppid,
+        flags,
+    })
 }
 
 #[cfg(test)]
@@ -51,7 +59,10 @@ mod tests {
     fn parses_comm_ppid_and_flags() {
         // This machine's /proc/self/stat (cat), truncated after a few fields.
         let s = parse(b"4711 (cat) R 4700 4711 4700 34816 4711 4194304 110 0 0 0\n").unwrap();
-        assert_eq!((s.comm, s.ppid, s.flags), (&b"cat"[..], 4700, 4194304));
+        assert_eq!(
+            (s.comm, s.state, s.ppid, s.flags),
+            (&b"cat"[..], b'R', 4700, 4194304)
+        );
         assert!(!s.is_kernel_thread(4711));
     }
 
