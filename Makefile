@@ -23,7 +23,7 @@ DESTDIR ?=
 SIZE_LIMIT_KIB := 560
 
 .PHONY: build size lint lint-man lint-aarch64 test test-all test-unit test-root test-vm e2e \
-	e2e-test e2e-extra e2e-all e2e-ansible e2e-ansible-test cross deb install uninstall demo bench fuzz
+	e2e-test e2e-extra e2e-all e2e-ansible e2e-ansible-test cross deb install uninstall demo demo-loop bench fuzz
 
 # The release binary rebuilds std with panic=immediate-abort: no unwinder, no
 # backtrace symbolizer and no unwind tables, which together are more than
@@ -183,6 +183,10 @@ e2e-ansible-test: build
 # tests/vm/scenarios/demo.sh), the guest's console shown as it runs.
 demo: build
 	VM_DEBUG=1 tests/vm/run demo
+
+# make demo N times in a row beside a heavy build (tests/vm/demo-loop).
+demo-loop: build
+	tests/vm/demo-loop $(or $(N),20)
 
 # Size, RAM, speed and downtime, each beside what it is compared with, in
 # the same run; writes bench/results.md and bench/results.json.
