@@ -1,9 +1,9 @@
 //! The detached worker of a live job (docs/design.md, "The journal" and
-//! "Jobs and the dead-man timer"): started by the tmpfs copy of rootlift right after
-//! `entered`, in a session of its own with its output in a log file, so the
-//! operator's SSH session may drop at any time. It waits for `confirm`
-//! (dead-man timer), releases the old root, runs the job with `abort`
-//! honoured between its steps, and always returns.
+//! "Jobs and the dead-man timer"): started by the tmpfs copy of rootlift
+//! right after `entered`, in a session of its own with its output in a log
+//! file, so the operator's SSH session may drop at any time. It waits for
+//! `confirm` (dead-man timer), releases the old root, runs the job with
+//! `abort` honoured between its steps, and always returns.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

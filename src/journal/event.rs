@@ -62,7 +62,6 @@ events! {
     ReleaseHandoff = "release.handoff",
     ReleaseStopped = "release.stopped",
     ReleaseSigterm = "release.sigterm", // 0.1.0's, see above
-
     ReleaseSigkill = "release.sigkill",
     ReleasePark = "release.park",
     ReleaseUnmount = "release.unmount",

@@ -573,10 +573,10 @@ const PAUSE_SETTLE: Duration = Duration::from_millis(500);
 /// Waits, at most [`PAUSE_SETTLE`], until each of `pids` is stopped or
 /// gone (proc_pid_stat(5) state T, t, Z or X, or no stat at all).
 fn settle(pids: &[Pid]) {
+    use crate::proc::holders::stat;
     let stopped = |p: &Pid| {
-        let text = std::fs::read(format!("/proc/{}/stat", p.as_raw_nonzero())).unwrap_or_default();
-        crate::proc::holders::stat::parse(&text)
-            .is_none_or(|s| matches!(s.state, b'T' | b't' | b'Z' | b'X'))
+        let text = stat::read(p.as_raw_nonzero().get().unsigned_abs()).unwrap_or_default();
+        stat::parse(&text).is_none_or(|s| stat::is_still(s.state))
     };
     let start = Instant::now();
     while !pids.iter().all(stopped) && start.elapsed() < PAUSE_SETTLE {
@@ -605,7 +605,7 @@ fn live_keeper(cycle: &[Entry]) -> Option<Pid> {
 /// and those under a seccomp filter.
 fn sshds(keeper: Option<Pid>) -> Vec<Pid> {
     let stat = |p: u32| {
-        let text = std::fs::read(format!("/proc/{p}/stat")).unwrap_or_default();
+        let text = crate::proc::holders::stat::read(p).unwrap_or_default();
         crate::proc::holders::stat::parse(&text).map(|s| (s.comm.to_vec(), s.ppid))
     };
     let keeper = keeper.map(|k| k.as_raw_nonzero().get().unsigned_abs());
@@ -832,7 +832,7 @@ mod tests {
     fn tree(top: u32) -> Vec<(u32, u8)> {
         let all: Vec<(u32, u32, u8)> = crate::proc::processes()
             .filter_map(|(p, _)| {
-                let text = std::fs::read(format!("/proc/{p}/stat")).ok()?;
+                let text = crate::proc::holders::stat::read(p)?;
                 let s = crate::proc::holders::stat::parse(&text)?;
                 Some((p, s.ppid, s.state))
             })
@@ -874,7 +874,7 @@ mod tests {
             });
             let running: Vec<(u32, char)> = tree(top)
                 .into_iter()
-                .filter(|(_, st)| !matches!(st, b'T' | b't' | b'Z' | b'X'))
+                .filter(|&(_, st)| !crate::proc::holders::stat::is_still(st))
                 .map(|(p, st)| (p, st as char))
                 .collect();
             let held = pause.0.len();

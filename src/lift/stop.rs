@@ -76,13 +76,8 @@ pub fn stop_holders(j: &mut Journal, r: &Report, init: &Init, grace: Duration) -
 
 /// Whether a process is gone (or a zombie, which holds no files).
 pub(super) fn gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the last ')' (comm may contain one).
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
+    use crate::proc::holders::stat;
+    stat::read(pid).is_none_or(|text| stat::parse(&text).is_some_and(|s| s.state == b'Z'))
 }
 
 fn signal_all(pids: &[u32], sig: Signal) {

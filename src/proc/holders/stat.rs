@@ -31,6 +31,17 @@ impl ProcStat<'_> {
     }
 }
 
+/// `/proc/PID/stat` as it is now; `None` once the process is gone.
+pub fn read(pid: u32) -> Option<Vec<u8>> {
+    std::fs::read(format!("/proc/{pid}/stat")).ok()
+}
+
+/// Whether a process in `state` runs no more code until it is continued:
+/// stopped (T), traced (t), a zombie (Z) or dead (X).
+pub fn is_still(state: u8) -> bool {
+    matches!(state, b'T' | b't' | b'Z' | b'X')
+}
+
 /// Parses a stat line; `None` when it is not one.
 pub fn parse(text: &[u8]) -> Option<ProcStat<'_>> {
     let open = text.iter().position(|&c| c == b'(')?;

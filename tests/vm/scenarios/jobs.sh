@@ -37,10 +37,16 @@ lv_sectors() { cat /sys/block/dm-0/size; }
 shrink_waiting_for_confirm() {
     $R shrink "$1" --yes --confirm-within 60s >/run/vm/bg.out 2>&1 &
     bg=$!
+    journal_tail_shows 3 'job.wait-confirm' "the worker never waited for a confirm"
+}
+# journal_tail_shows N PATTERN WHAT: waits (30 s at most) until one of the
+# journal's last N lines matches PATTERN; else fails with WHAT and the
+# background job's output.
+journal_tail_shows() {
     _i=0
-    until tail -n 3 "$J" 2>/dev/null | grep -q 'job.wait-confirm'; do
+    until tail -n "$1" "$J" 2>/dev/null | grep -q "$2"; do
         _i=$((_i + 1))
-        [ $_i -lt 300 ] || { cat /run/vm/bg.out; fail "the worker never waited for a confirm"; }
+        [ $_i -lt 300 ] || { cat /run/vm/bg.out; fail "$3"; }
         sleep 0.1
     done
 }
@@ -199,12 +205,7 @@ cp /run/vm/e2fsck-fake /usr/local/sbin/e2fsck
 : >/run/vm/e2fsck-slow
 $R shrink 160M --yes --confirm-within 0 --bring /usr/sbin/e2fsck >/run/vm/bg.out 2>&1 &
 bg=$!
-_i=0
-until tail -n 1 "$J" | grep -q ' job job\.exec argv=/usr/local/sbin/e2fsck%20-f%20-y%20'; do
-    _i=$((_i + 1))
-    [ $_i -lt 300 ] || { cat /run/vm/bg.out; fail "the job never started its e2fsck"; }
-    sleep 0.1
-done
+journal_tail_shows 1 ' job job\.exec argv=/usr/local/sbin/e2fsck%20-f%20-y%20' "the job never started its e2fsck"
 $R abort >/run/vm/out 2>&1 || { cat /run/vm/out; fail "abort exited $?"; }
 cat /run/vm/out
 grep -q '^abort requested: worker [0-9]* returns the system after the step it is in' /run/vm/out \
