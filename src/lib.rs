@@ -24,6 +24,7 @@ pub mod plan;
 pub mod probe;
 pub mod proc;
 pub mod size;
+pub mod spawn;
 pub mod stub;
 pub mod switch_root;
 pub mod sys;

@@ -2,8 +2,8 @@
 //! absolute path, with a scrubbed environment, every run journaled with
 //! its exit status.
 
+use crate::spawn::Command;
 use std::path::Path;
-use std::process::Command;
 
 use crate::error::{Error, Result};
 use crate::journal::{Detail, Event, Journal, Stage};
@@ -75,7 +75,7 @@ pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Resu
         Detail::new().with("argv", format_args!("{program} {}", args.join(" "))),
     )?;
     let mut cmd = Command::new(program);
-    cmd.args(args).env_clear();
+    cmd.args(args);
     for (k, v) in ENV {
         cmd.env(k, v);
     }
@@ -94,7 +94,7 @@ pub fn run(j: &mut Journal, stage: &Stage, program: &str, args: &[&str]) -> Resu
 /// Runs a program whose output we parse (lvm's reports).
 pub fn capture(program: &str, args: &[&str]) -> Result<String> {
     let mut cmd = Command::new(program);
-    cmd.args(args).env_clear();
+    cmd.args(args);
     for (k, v) in ENV {
         cmd.env(k, v);
     }

@@ -5,7 +5,7 @@
 //! `confirm` (dead-man timer), releases the old root, runs the job with
 //! `abort` honoured between its steps, and always returns.
 
-use std::process::{Command, Stdio};
+use crate::spawn::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::control::{self, Word};
@@ -47,12 +47,11 @@ pub fn spawn_and_follow(spec: &JobSpec) -> Result<()> {
     let log2 = log.try_clone().map_err(|e| Error::io("dup", LOG, &e))?;
     // Not a process group leader, so its setsid(2) succeeds: a session of
     // its own, which no hangup of the operator's terminal reaches.
-    let mut child = Command::new(SELF_IN_TMPFS)
+    let child = Command::new(SELF_IN_TMPFS)
         .arg(INTERNAL_WORKER)
-        .env_clear()
         .envs(crate::lift::test_env())
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-        .stdin(Stdio::null())
+        .stdin(Stdio::Null)
         .stdout(log)
         .stderr(log2)
         .spawn()
@@ -262,7 +261,6 @@ fn run_command(j: &mut Journal, spec: &JobSpec, argv: &[String]) -> Result<()> {
     )?;
     let status = Command::new(program)
         .args(args)
-        .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("ROOTLIFT_DEVICE", &spec.device)
         .status()

@@ -5,9 +5,9 @@
 //! again (its downtime journaled), sysvinit scripts in runlevel order,
 //! network clients with their own command lines.
 
+use crate::spawn::Command;
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rustix::fs::{CWD, Mode, OFlags, openat};
@@ -247,7 +247,6 @@ fn run_scripts(j: &mut Journal, scripts: &[String]) -> Result<()> {
         let script = format!("/etc/init.d/{name}");
         let status = Command::new(&script)
             .arg("start")
-            .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .status()
             .map_err(|e| Error::io("spawn", &script, &e))?;
@@ -272,9 +271,8 @@ fn spawn_again(j: &mut Journal, argv: &[String], cgroup: Option<&str>) -> Result
         .arg(cgroup.unwrap_or(""))
         .arg("--")
         .args(argv)
-        .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .stdin(std::process::Stdio::null())
+        .stdin(crate::spawn::Stdio::Null)
         .spawn()
         .map_err(|e| Error::io("spawn", me.display(), &e))?;
     j.log(
@@ -291,7 +289,6 @@ fn spawn_again(j: &mut Journal, argv: &[String], cgroup: Option<&str>) -> Result
 /// session of its own, and execs ARGV.
 #[inline(never)]
 pub fn internal_spawn(cgroup: &str, argv: &[std::ffi::OsString]) -> Result<()> {
-    use std::os::unix::process::CommandExt;
     if !cgroup.is_empty() && !cgroup.contains("..") {
         let procs = format!("/sys/fs/cgroup{cgroup}/cgroup.procs");
         // A cgroup that is gone (its unit stopped) is no reason not to run.
@@ -301,7 +298,7 @@ pub fn internal_spawn(cgroup: &str, argv: &[std::ffi::OsString]) -> Result<()> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| Error::usage("internal-spawn: no command".into()))?;
-    let err = Command::new(program).args(args).exec();
+    let err = Command::new(program).args(args).inherit_env().exec();
     Err(Error::io("execve", program.to_string_lossy(), &err))
 }
 

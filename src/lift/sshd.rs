@@ -16,9 +16,9 @@
 //! keeper lets go and sshd is started as usual (a short gap: `plan` says
 //! so).
 
+use crate::spawn::{Command, Stdio};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, PidfdFlags, PidfdGetfdFlags, Signal};
@@ -164,7 +164,6 @@ fn take(owner: u32, fds: &[i32]) -> Result<Vec<OwnedFd>> {
 pub fn check_kit() -> Result<()> {
     let out = Command::new(SSHD)
         .arg("-t")
-        .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .output()
         .map_err(|e| Error::io("spawn", SSHD, &e))?;
@@ -224,9 +223,8 @@ pub fn take_over(j: &mut Journal, init: &Init) -> Result<()> {
     }
     let keeper = Command::new(super::SELF_IN_TMPFS)
         .args(&args)
-        .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .stdin(Stdio::null())
+        .stdin(Stdio::Null)
         .spawn()
         .map_err(|e| Error::io("spawn", super::SELF_IN_TMPFS, &e))?;
     drop(taken);
@@ -390,11 +388,10 @@ fn serve(conn: OwnedFd) {
     };
     let _ = Command::new(SSHD)
         .arg("-i")
-        .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .stdin(Stdio::from(conn))
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::null())
+        .stdin(conn)
+        .stdout(out)
+        .stderr(Stdio::Null)
         .spawn();
 }
 
@@ -727,11 +724,10 @@ fn handback_with_sockets(kept: &Kept, init: &Init) -> Result<()> {
         _ => {
             Command::new(format!("{}{}", super::NEWROOT, super::SELF_IN_TMPFS))
                 .args(&handback_argv(kept, &[SSHD.to_owned(), "-D".to_owned()])[1..])
-                .env_clear()
                 .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stdin(Stdio::Null)
+                .stdout(Stdio::Null)
+                .stderr(Stdio::Null)
                 .spawn()
                 .map_err(|e| Error::io("spawn", "the sshd handback", &e))?;
             wait_listening(Duration::from_secs(20))?;
@@ -758,7 +754,6 @@ fn start_plainly(kept: &Kept, init: &Init) -> Result<()> {
         _ => {
             let status = Command::new("/etc/init.d/ssh")
                 .arg("start")
-                .env_clear()
                 .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
                 .status()
                 .map_err(|e| Error::io("spawn", "/etc/init.d/ssh", &e))?;
@@ -788,7 +783,6 @@ pub fn exec_argv(show: &str) -> Option<Vec<String>> {
 /// `LISTEN_FDS`/`LISTEN_PID` (sd_listen_fds(3)), and execs sshd.
 #[inline(never)]
 pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<()> {
-    use std::os::unix::process::CommandExt;
     let keeper: u32 = keeper
         .parse()
         .map_err(|_| Error::usage(format!("{INTERNAL_HANDBACK}: bad pid {keeper}")))?;
@@ -818,6 +812,7 @@ pub fn handback(keeper: &str, fds: &str, argv: &[std::ffi::OsString]) -> Result<
         .ok_or_else(|| Error::usage(format!("{INTERNAL_HANDBACK}: no command")))?;
     let err = Command::new(program)
         .args(args)
+        .inherit_env()
         .env("LISTEN_FDS", fds.len().to_string())
         .env("LISTEN_PID", std::process::id().to_string())
         .exec();
@@ -857,11 +852,10 @@ mod tests {
     /// those running). The tree is this test's own; nothing else is held.
     #[test]
     fn a_pause_holds_the_children_forked_while_it_scans() {
-        use std::os::unix::process::CommandExt;
         for round in 0..5 {
-            let mut shell = Command::new("/bin/sh")
+            let shell = Command::new("/bin/sh")
                 .args(["-c", "while :; do sleep 0.5 & done"])
-                .process_group(0)
+                .process_group()
                 .spawn()
                 .expect("spawn sh");
             let top = shell.id();

@@ -2,7 +2,7 @@
 //! tmpfs copy while lifted, the real one after the return), with a scrubbed
 //! environment.
 
-use std::process::Command;
+use crate::spawn::Command;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -13,7 +13,6 @@ pub const PATH: &str = "/usr/bin/systemctl";
 pub fn run(args: &[&str]) -> Result<()> {
     let status = Command::new(PATH)
         .args(args)
-        .env_clear()
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
         .status()
         .map_err(|e| Error::io("spawn", PATH, &e))?;
@@ -30,9 +29,8 @@ pub fn run(args: &[&str]) -> Result<()> {
 pub fn capture(args: &[&str]) -> Result<String> {
     let out = Command::new(PATH)
         .args(args)
-        .env_clear()
         .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
-        .stderr(std::process::Stdio::null())
+        .stderr(crate::spawn::Stdio::Null)
         .output()
         .map_err(|e| Error::io("spawn", PATH, &e))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
