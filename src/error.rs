@@ -97,11 +97,7 @@ impl Error {
 
     /// A failed std I/O call on a path; keeps the errno when there is one.
     pub fn io(call: &'static str, path: impl fmt::Display, err: &std::io::Error) -> Self {
-        let errno = err
-            .raw_os_error()
-            .map(Errno::from_raw_os_error)
-            .unwrap_or(Errno::IO);
-        Error::sys(call, path, errno)
+        Error::sys(call, path, ErrnoText::io(err).0)
     }
 
     /// Bytes that do not parse.
@@ -161,6 +157,17 @@ impl std::error::Error for Error {}
 
 /// An errno printed as `ENAME (description)`, lower-case, stable across libcs.
 pub struct ErrnoText(pub Errno);
+
+impl ErrnoText {
+    /// The errno of a failed std I/O call (EIO when it has none), so no
+    /// message depends on the C library's strerror(3).
+    pub fn io(err: &std::io::Error) -> Self {
+        ErrnoText(
+            err.raw_os_error()
+                .map_or(Errno::IO, Errno::from_raw_os_error),
+        )
+    }
+}
 
 impl fmt::Display for ErrnoText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,5 +257,21 @@ mod tests {
         );
         let unknown = Error::sys("read", "/x", Errno::from_raw_os_error(200));
         assert_eq!(unknown.to_string(), "read /x: errno 200");
+    }
+
+    /// A std I/O error is shown by rootlift's own names, never by the C
+    /// library's strerror(3) (nor std's texts for errors without errno).
+    #[test]
+    fn an_io_error_is_shown_by_its_errno_name() {
+        let io = std::io::Error::from_raw_os_error(2);
+        assert_eq!(
+            ErrnoText::io(&io).to_string(),
+            "ENOENT (no such file or directory)"
+        );
+        let no_errno = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "short");
+        assert_eq!(
+            ErrnoText::io(&no_errno).to_string(),
+            "EIO (input/output error)"
+        );
     }
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use rustix::fs::{CWD, Mode, OFlags, openat};
 
+use crate::error::ErrnoText;
 use crate::sys_process::exec_keeping_state;
 
 /// The trigger FIFO, at the tmpfs's root while lifted.
@@ -108,7 +109,7 @@ pub fn run() -> ! {
         let fifo = match openat(CWD, FIFO, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()) {
             Ok(fd) => std::fs::File::from(fd),
             Err(e) => {
-                kmsg(&format!("cannot open {FIFO}: {e}; retrying"));
+                kmsg(&format!("cannot open {FIFO}: {}; retrying", ErrnoText(e)));
                 std::thread::sleep(Duration::from_secs(1));
                 continue;
             }
@@ -125,7 +126,10 @@ fn wait_and_exec(mut fifo: std::fs::File, argv0: &OsStr, argv: &[OsString], envp
             Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                kmsg(&format!("reading the trigger failed: {e}"));
+                kmsg(&format!(
+                    "reading the trigger failed: {}",
+                    ErrnoText::io(&e)
+                ));
                 std::thread::sleep(Duration::from_secs(1));
                 return;
             }
@@ -136,7 +140,11 @@ fn wait_and_exec(mut fifo: std::fs::File, argv0: &OsStr, argv: &[OsString], envp
             }
             kmsg(&format!("exec {}", candidate.display()));
             let err = exec_keeping_state(&candidate, argv, envp);
-            kmsg(&format!("exec {} failed: {err}", candidate.display()));
+            kmsg(&format!(
+                "exec {} failed: {}",
+                candidate.display(),
+                ErrnoText::io(&err)
+            ));
         }
         kmsg("no real init to exec yet; waiting for the next trigger");
     }

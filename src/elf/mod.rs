@@ -74,7 +74,7 @@ pub enum ElfError {
 impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ElfError::Io(e) => write!(f, "{e}"),
+            ElfError::Io(e) => write!(f, "{}", crate::error::ErrnoText::io(e)),
             ElfError::Truncated(what) => write!(f, "truncated: {what} past the end of the file"),
             ElfError::Malformed(why) => write!(f, "malformed: {why}"),
             ElfError::Unsupported(what) => write!(f, "unsupported: {what}"),

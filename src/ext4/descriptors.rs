@@ -75,7 +75,7 @@ impl<'a, S: BlockSource + ?Sized> Descriptors<'a, S> {
             let n =
                 read_full(self.src, offset, &mut self.buf).map_err(|e| Ext4Error::Descriptor {
                     block,
-                    why: e.to_string(),
+                    why: crate::error::ErrnoText::io(&e).to_string(),
                 })?;
             if n != self.buf.len() {
                 self.cached = None;

@@ -142,7 +142,7 @@ impl Table {
             match read_full(src, offset, &mut buf) {
                 Ok(n) if n == len => Ok(buf),
                 Ok(_) => Err(format!("the disk ends before byte {}", offset + len as u64)),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(crate::error::ErrnoText::io(&e).to_string()),
             }
         };
         let sector0 = read(0, mbr::SECTOR)?;
@@ -286,7 +286,10 @@ pub fn patches<S: BlockSource + ?Sized>(src: &S, blocks: &[Block]) -> Result<Vec
     let mut out = Vec::new();
     for b in blocks {
         let mut old = vec![0u8; b.bytes.len()];
-        if read_full(src, b.offset, &mut old).map_err(|e| e.to_string())? != old.len() {
+        if read_full(src, b.offset, &mut old)
+            .map_err(|e| crate::error::ErrnoText::io(&e).to_string())?
+            != old.len()
+        {
             return Err("a table structure lies beyond the end of the disk".into());
         }
         let mut i = 0;
