@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use rustix::fs::{CWD, Mode};
+use rustix::fs::{CWD, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::{MountFlags, UnmountFlags};
 use rustix::system::RebootCommand;
@@ -97,7 +97,16 @@ pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Res
             Ok(()) | Err(Errno::EXIST) => {}
             Err(e) => return Err(Error::sys("symlink", format_args!("{DIR}/{link}"), e)),
         }
-        std::fs::copy("/proc/self/exe", PROGRAM).map_err(|e| Error::io("copy", PROGRAM, &e))?;
+        let program = rustix::fs::open(
+            PROGRAM,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o755),
+        )
+        .map_err(|e| Error::sys("open", PROGRAM, e))?;
+        // 0755 whatever the umask: systemd-shutdown execs it.
+        rustix::fs::fchmod(&program, Mode::from_raw_mode(0o755))
+            .map_err(|e| Error::sys("fchmod", PROGRAM, e))?;
+        crate::lift::enter::copy_self_into(program, PROGRAM)?;
         let text = format!("0 idle {} {}\n{rec_lines}", Event::JobSpec, spec.encode());
         std::fs::write(JOB, text).map_err(|e| Error::io("write", JOB, &e))
     })();

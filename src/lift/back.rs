@@ -185,10 +185,7 @@ fn steps(
         log(j, STEPS[7])?;
     }
     for dir in [mounts::PARK, NEWROOT] {
-        let _ = std::fs::remove_dir_all(dir).or_else(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Ok(()),
-            _ => std::fs::remove_dir(dir),
-        });
+        remove_empty_dirs(Path::new(dir));
     }
 
     // What a returned system must equal: the table before enter.
@@ -207,6 +204,19 @@ fn steps(
 /// Mounts the recorded root device at /oldroot with its recorded options,
 /// but not while something holds it exclusively: e2fsck and resize2fs open
 /// it with O_EXCL, and after a killed worker they may still be running.
+/// Removes `dir` and the directories in it, only those that are empty
+/// (rmdir(2)): the park's mount points (one level, `PARK/ID`) and the
+/// tmpfs's. One still holding a mount (EBUSY) or anything at all
+/// (ENOTEMPTY) stays with what it holds; no file is ever unlinked.
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
 fn remount_root(ops: &mut dyn Ops, rec: &Record) -> Result<()> {
     let (flags, _) = crate::mount::split_options(&rec.root.options);
     let (sflags, data) = crate::mount::split_options(&rec.root.super_options);

@@ -472,21 +472,35 @@ fn copy_self(tmpfs: &OwnedFd) -> Result<()> {
         ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH,
     )
     .map_err(|e| Error::sys("openat2", format_args!("{NEWROOT}{SELF_IN_TMPFS}"), e))?;
+    copy_self_into(out, format_args!("{NEWROOT}{SELF_IN_TMPFS}"))
+}
+
+/// Writes this program's own file (/proc/self/exe) into `out`, which the
+/// caller opened for writing; `shown` names `out` in an error.
+pub fn copy_self_into(out: OwnedFd, shown: impl std::fmt::Display) -> Result<()> {
+    use std::io::Read;
     let mut src = std::fs::File::open("/proc/self/exe")
         .map_err(|e| Error::io("open", "/proc/self/exe", &e))?;
     let mut dst = std::fs::File::from(out);
-    std::io::copy(&mut src, &mut dst)
-        .map_err(|e| Error::io("copy", format_args!("{NEWROOT}{SELF_IN_TMPFS}"), &e))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io("read", "/proc/self/exe", &e)),
+        };
+        dst.write_all(&buf[..n])
+            .map_err(|e| Error::io("write", &shown, &e))?;
+    }
     Ok(())
 }
 
 /// Replaces this process with the tmpfs copy (`rootlift internal-entered`),
 /// with a scrubbed environment. Returns only on failure.
 fn exec_self_in_tmpfs() -> Error {
-    use std::os::unix::process::CommandExt;
-    let err = std::process::Command::new(SELF_IN_TMPFS)
+    let err = crate::spawn::Command::new(SELF_IN_TMPFS)
         .arg(super::INTERNAL_ENTERED)
-        .env_clear()
         .envs(super::test_env())
         .env("PATH", "/bin:/usr/bin:/sbin:/usr/sbin")
         .exec();
@@ -524,4 +538,21 @@ pub fn entered() -> Result<()> {
          journal: {}\nto go back: {SELF_IN_TMPFS} return\n",
         journal::PATH
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_self_into_writes_this_program_byte_for_byte() {
+        let path = std::env::temp_dir().join(format!("rootlift-self-{}", std::process::id()));
+        let out = std::fs::File::create(&path).unwrap();
+        copy_self_into(out.into(), path.display()).expect("copied");
+        let copy = std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let me = std::fs::read("/proc/self/exe").unwrap();
+        assert!(me.len() > 64 * 1024, "more than one buffer's worth");
+        assert!(copy == me, "the copy differs from /proc/self/exe");
+    }
 }

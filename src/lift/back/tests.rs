@@ -224,3 +224,30 @@ fn twice_in_a_row_and_from_a_returned_system() {
         r.fake.calls
     );
 }
+
+/// The cleanup after a return removes empty directories only: a park
+/// directory with something in it (a mount that did not move back would
+/// show its files there) keeps every file, and so does the park.
+#[test]
+fn only_empty_directories_are_removed_after_a_return() {
+    let park = std::env::temp_dir().join(format!("rootlift-park-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&park);
+    for d in ["7", "9", "12/sub"] {
+        std::fs::create_dir_all(park.join(d)).unwrap();
+    }
+    std::fs::write(park.join("9/data"), b"kept").unwrap();
+    remove_empty_dirs(&park);
+    let left: Vec<bool> = ["7", "9", "9/data", "12", "12/sub"]
+        .iter()
+        .map(|p| park.join(p).exists())
+        .collect();
+    let data = std::fs::read(park.join("9/data"));
+    let _ = std::fs::remove_dir_all(&park);
+    assert_eq!(left, [false, true, true, true, true]);
+    assert_eq!(data.unwrap(), b"kept");
+
+    let empty = std::env::temp_dir().join(format!("rootlift-newroot-{}", std::process::id()));
+    std::fs::create_dir_all(empty.join("a")).unwrap();
+    remove_empty_dirs(&empty);
+    assert!(!empty.exists(), "an empty tree of one level goes");
+}
