@@ -98,7 +98,7 @@ pub fn detect(root: &Path) -> Option<CloudInit> {
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     more.retain(|p| p.extension().is_some_and(|x| x == "cfg"));
-    more.sort();
+    more.sort_unstable();
     files.extend(more);
     let mut keys = Keys::default();
     let mut read = Vec::new();

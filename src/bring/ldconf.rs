@@ -93,7 +93,7 @@ fn glob(pattern: &Path) -> Vec<PathBuf> {
         .take(MAX_FILES)
         .map(|n| dir.join(n))
         .collect();
-    found.sort();
+    found.sort_unstable();
     found
 }
 

@@ -236,6 +236,7 @@ fn help_for(cmd: &str) -> Command {
     Command::Help(Some(cmd.to_owned()))
 }
 
+#[inline(never)]
 fn parse_help(p: &mut lexopt::Parser) -> Result<Command> {
     let topic = match p.next().map_err(usage)? {
         Some(Value(v)) => Some(string(v)?),
@@ -256,6 +257,7 @@ fn no_args(p: &mut lexopt::Parser, name: &str, cmd: Command) -> Result<Command> 
     }
 }
 
+#[inline(never)]
 fn parse_plan(p: &mut lexopt::Parser) -> Result<Command> {
     let mut json = false;
     while let Some(arg) = p.next().map_err(usage)? {
@@ -346,6 +348,7 @@ impl JobArgs {
     }
 }
 
+#[inline(never)]
 fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
     let mut job = JobArgs::new();
     let mut size = None;
@@ -384,6 +387,7 @@ fn parse_shrink(p: &mut lexopt::Parser) -> Result<Command> {
     })
 }
 
+#[inline(never)]
 fn parse_fsck(p: &mut lexopt::Parser) -> Result<Command> {
     let mut job = JobArgs::new();
     while let Some(arg) = p.next().map_err(usage)? {
@@ -400,6 +404,7 @@ fn parse_fsck(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Fsck { job })
 }
 
+#[inline(never)]
 fn parse_run(p: &mut lexopt::Parser) -> Result<Command> {
     let mut job = JobArgs::new();
     let mut argv = Vec::new();
@@ -425,6 +430,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Run { job, argv })
 }
 
+#[inline(never)]
 fn parse_grow(p: &mut lexopt::Parser) -> Result<Command> {
     let mut values = Vec::new();
     while let Some(arg) = p.next().map_err(usage)? {
@@ -452,6 +458,7 @@ fn parse_grow(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Grow { target, path })
 }
 
+#[inline(never)]
 fn parse_status(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut json, mut follow) = (false, false);
     while let Some(arg) = p.next().map_err(usage)? {
@@ -465,6 +472,7 @@ fn parse_status(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Status { json, follow })
 }
 
+#[inline(never)]
 fn parse_enter(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut size, mut bring, mut ssh) = (None, Vec::new(), false);
     while let Some(arg) = p.next().map_err(usage)? {
@@ -479,6 +487,7 @@ fn parse_enter(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Enter { size, bring, ssh })
 }
 
+#[inline(never)]
 fn parse_release(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut kill, mut grace) = (false, DEFAULT_GRACE);
     let mut drop_unrestorable = false;
@@ -499,6 +508,7 @@ fn parse_release(p: &mut lexopt::Parser) -> Result<Command> {
 }
 
 /// `internal-ssh-handback KEEPER FDS -- ARGV...` (not for users).
+#[inline(never)]
 fn parse_internal_handback(p: &mut lexopt::Parser) -> Result<Command> {
     let mut words = p.raw_args().map_err(usage)?;
     let bad = || usage("internal-ssh-handback needs KEEPER FDS -- ARGV");
@@ -515,6 +525,7 @@ fn parse_internal_handback(p: &mut lexopt::Parser) -> Result<Command> {
 }
 
 /// `internal-spawn CGROUP -- ARGV...` (not for users).
+#[inline(never)]
 fn parse_internal_spawn(p: &mut lexopt::Parser) -> Result<Command> {
     let cgroup = match p.next().map_err(usage)? {
         Some(Value(v)) => string(v)?,
@@ -528,6 +539,7 @@ fn parse_internal_spawn(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::InternalSpawn { cgroup, argv })
 }
 
+#[inline(never)]
 fn parse_probe(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut paths, mut json) = (Vec::new(), false);
     while let Some(arg) = p.next().map_err(usage)? {
@@ -544,6 +556,7 @@ fn parse_probe(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Probe { paths, json })
 }
 
+#[inline(never)]
 fn parse_ext4(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(match parse_path_json(p, "ext4")? {
         Some((path, json)) => Command::Ext4 { path, json },
@@ -551,6 +564,7 @@ fn parse_ext4(p: &mut lexopt::Parser) -> Result<Command> {
     })
 }
 
+#[inline(never)]
 fn parse_parts(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(match parse_path_json(p, "parts")? {
         Some((path, json)) => Command::Parts { path, json },
@@ -573,6 +587,7 @@ fn parse_path_json(p: &mut lexopt::Parser, cmd: &str) -> Result<Option<(PathBuf,
     Ok(Some((path, json)))
 }
 
+#[inline(never)]
 fn parse_holders(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut target, mut json) = (None, false);
     while let Some(arg) = p.next().map_err(usage)? {
@@ -586,6 +601,7 @@ fn parse_holders(p: &mut lexopt::Parser) -> Result<Command> {
     Ok(Command::Holders { target, json })
 }
 
+#[inline(never)]
 fn parse_bring(p: &mut lexopt::Parser) -> Result<Command> {
     let (mut values, mut json) = (Vec::new(), false);
     while let Some(arg) = p.next().map_err(usage)? {
@@ -607,6 +623,7 @@ fn parse_bring(p: &mut lexopt::Parser) -> Result<Command> {
     })
 }
 
+#[inline(never)]
 fn parse_switch_root(p: &mut lexopt::Parser) -> Result<Command> {
     let mut values: Vec<OsString> = Vec::new();
     while let Some(arg) = p.next().map_err(usage)? {

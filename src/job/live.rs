@@ -48,7 +48,7 @@ pub fn shrink(
     job: &JobOptions,
     growpart: Growpart,
 ) -> Result<()> {
-    let mut p = prepare(job, device, shrinkable)?;
+    let mut p = prepare(job, device, &shrinkable)?;
     let mut f = facts::read(&host_node(&p.plan)?)?;
     if let Some(why) = &f.refusal {
         return Err(Error::refused(format!(
@@ -148,7 +148,7 @@ pub fn shrink(
 
 #[inline(never)]
 pub fn fsck(job: &JobOptions) -> Result<()> {
-    let mut p = prepare(job, None, |plan| {
+    let mut p = prepare(job, None, &|plan| {
         if matches!(plan.root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
             return Ok(());
         }
@@ -164,7 +164,7 @@ pub fn fsck(job: &JobOptions) -> Result<()> {
 
 #[inline(never)]
 pub fn run(job: &JobOptions, argv: &[std::ffi::OsString]) -> Result<()> {
-    let mut p = prepare(job, None, |_| Ok(()))?;
+    let mut p = prepare(job, None, &|_| Ok(()))?;
     let argv: Vec<String> = argv
         .iter()
         .map(|a| {
@@ -208,7 +208,7 @@ fn shrinkable(plan: &Plan) -> Result<()> {
 fn prepare(
     job: &JobOptions,
     device: Option<&Path>,
-    fits: impl Fn(&Plan) -> Result<()>,
+    fits: &dyn Fn(&Plan) -> Result<()>,
 ) -> Result<Prepared> {
     if !rustix::process::geteuid().is_root() {
         return Err(Error::refused("jobs must run as root".into()));

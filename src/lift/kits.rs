@@ -364,7 +364,7 @@ fn regular_files(dir: &Path, depth: u32) -> Vec<PathBuf> {
             out.extend(regular_files(&e.path(), depth - 1));
         }
     }
-    out.sort();
+    out.sort_unstable();
     out
 }
 

@@ -62,7 +62,7 @@ pub fn script_of(etc: &Path, exe: &str) -> Option<String> {
             found.push((pos, name));
         }
     }
-    found.sort();
+    found.sort_unstable();
     found.into_iter().next().map(|(_, n)| n)
 }
 
@@ -77,7 +77,7 @@ pub fn in_start_order(etc: &Path, names: &[String]) -> Vec<String> {
             )
         })
         .collect();
-    v.sort();
+    v.sort_unstable();
     v.dedup();
     v.into_iter().map(|(_, n)| n).collect()
 }

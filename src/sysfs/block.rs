@@ -138,7 +138,7 @@ fn list_dir(p: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(p)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    v.sort();
+    v.sort_unstable();
     v
 }
 
