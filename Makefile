@@ -17,10 +17,9 @@ DEB      = target/deb/rootlift_$(VERSION)_$(DEB_ARCH).deb
 # make install: PREFIX=/usr/local by default, DESTDIR for staging.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-# Guard rail only: the product goal is 512 KiB (see README). Lowered from
-# 648 to 560 KiB when the one-pointer error type and the commands' own
-# stack frames took 87.5 KiB off (README "Binary size").
-SIZE_LIMIT_KIB := 560
+# The product goal, enforced: under 512 KiB (README "Binary size" says
+# where the bytes are). `make size` fails at 512 KiB and above.
+SIZE_LIMIT_KIB := 512
 
 .PHONY: build size lint lint-man lint-aarch64 test test-all test-unit test-root test-vm e2e \
 	e2e-test e2e-extra e2e-all e2e-ansible e2e-ansible-test cross deb install uninstall demo demo-loop bench fuzz
@@ -44,10 +43,21 @@ SIZE_LIMIT_KIB := 560
 # the binary) -10.2, 474.3 KiB after (the outliner alone, on GNU ld: -12.0).
 # Tried and not kept: -Zlocation-detail=none (0: immediate-abort already
 # drops panic locations), opt-level=s (+76 KiB over z).
+# Then, for x86_64, whose stack accesses beyond 127 bytes of the frame
+# base take a 4-byte offset (aarch64 has no such cost), measured at 0.2.0's
+# end, each on top of the last: force-frame-pointers -9.6 KiB (locals
+# addressed from rbp), -Zmir-opt-level=1 -2.0 KiB (less MIR inlining, so
+# smaller frames), -inline-max-stacksize=256 (LLVM inlines no callee with
+# a frame over 256 bytes into its caller's frame) -2.5 KiB, -C
+# jump-tables=no -1.3 KiB (a switch as compares: a static binary's jump
+# table takes 8 bytes an entry). Frame pointers also let perf(1) and gdb
+# walk rootlift's stack.
 RELEASE_RUSTFLAGS := -C target-feature=+crt-static -C relocation-model=static \
 	-C force-unwind-tables=no -Zunstable-options -Cpanic=immediate-abort \
 	-Zon-broken-pipe=inherit -Zfmt-debug=shallow \
-	-C llvm-args=-enable-machine-outliner=always
+	-C llvm-args=-enable-machine-outliner=always \
+	-C force-frame-pointers=yes -Zmir-opt-level=1 \
+	-C llvm-args=-inline-max-stacksize=256 -C jump-tables=no
 # std and core built with their optimize_for_size feature: smaller variants
 # of sorting, formatting and collection code where std has them.
 BUILD_STD := -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
@@ -69,12 +79,12 @@ build:
 size: build
 	@bytes=$$(stat -c %s $(BIN)); \
 	 desc=$$(file -b $(BIN)); \
-	 echo "size: $(BIN) $$bytes bytes ($$(( bytes / 1024 )) KiB), limit $(SIZE_LIMIT_KIB) KiB, goal 512 KiB"; \
+	 echo "size: $(BIN) $$bytes bytes ($$(( bytes / 1024 )) KiB), under $(SIZE_LIMIT_KIB) KiB required"; \
 	 echo "size: $$desc"; \
 	 case "$$desc" in *"statically linked"*) ;; *) echo "size: FAIL the binary is not statically linked"; exit 1;; esac; \
 	 case "$$desc" in *interpreter*) echo "size: FAIL the binary has an ELF interpreter"; exit 1;; esac; \
 	 case "$(ARCH):$$desc" in x86_64:*x86-64*|aarch64:*aarch64*) ;; *) echo "size: FAIL not an $(ARCH) binary"; exit 1;; esac; \
-	 test $$bytes -le $$(( $(SIZE_LIMIT_KIB) * 1024 )) || { echo "size: FAIL over $(SIZE_LIMIT_KIB) KiB"; exit 1; }
+	 test $$bytes -lt $$(( $(SIZE_LIMIT_KIB) * 1024 )) || { echo "size: FAIL not under $(SIZE_LIMIT_KIB) KiB"; exit 1; }
 
 lint: lint-man lint-aarch64
 	$(CARGO) fmt --check
