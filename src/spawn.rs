@@ -535,6 +535,35 @@ mod tests {
         assert_eq!(text, format!("in: pgrp:{pid}\n"));
     }
 
+    /// A program starts with SIGPIPE at its default and nothing blocked,
+    /// though this test process (Rust's runtime) ignores SIGPIPE.
+    #[test]
+    fn a_program_starts_with_sigpipe_at_its_default() {
+        let out = Command::new("/bin/sh")
+            .args(["-c", "grep -E '^Sig(Ign|Blk):' /proc/self/status"])
+            .output()
+            .expect("sh runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mask = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .expect("a mask")
+        };
+        assert_eq!(
+            mask("SigIgn:") & (1 << (13 - 1)),
+            0,
+            "SIGPIPE ignored: {text}"
+        );
+        assert_eq!(mask("SigBlk:"), 0, "{text}");
+        let me = std::fs::read_to_string("/proc/self/status").unwrap();
+        assert!(
+            me.lines().any(|l| l.starts_with("SigIgn:")
+                && u64::from_str_radix(l[7..].trim(), 16).unwrap() & (1 << 12) != 0),
+            "the test process itself ignores SIGPIPE, so the check can fail"
+        );
+    }
+
     #[test]
     fn try_wait_sees_a_running_and_then_an_ended_program() {
         let child = Command::new("/bin/sleep")

@@ -106,6 +106,12 @@ fn become_program(e: &Exec<'_>, argv: &[*const c_char], envp: &[*const c_char]) 
     // SAFETY: `empty` is a valid sigset_t for the call; the old mask is
     // not asked for.
     unsafe { sigprocmask(SIG_SETMASK, &empty, std::ptr::null_mut()) };
+    // signal(2): SIGPIPE back to its default, as a program expects it (a
+    // Rust program's runtime may have ignored it, and an ignored signal
+    // stays ignored across execve(2)). SIGHUP stays as it is: a worker that
+    // ignores hangups passes that on to its tools on purpose.
+    // SAFETY: SIG_DFL for a valid signal number touches no memory of ours.
+    unsafe { signal(SIGPIPE, SIG_DFL) };
     // SAFETY: `path` is a CStr and both arrays come from `pointers` over
     // CStrings alive across the call, each ending in a null pointer.
     unsafe { execve(e.path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
@@ -116,8 +122,8 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(5)
 }
 
-/// Replaces this process with the program (signal mask emptied, as for a
-/// child). Returns only on failure.
+/// Replaces this process with the program (signal mask emptied and SIGPIPE
+/// at its default, as for a child). Returns only on failure.
 pub fn exec(e: &Exec<'_>) -> std::io::Error {
     let (argv, envp) = (pointers(e.argv), pointers(e.envp));
     std::io::Error::from_raw_os_error(become_program(e, &argv, &envp))
@@ -153,10 +159,12 @@ unsafe extern "C" {
     fn signal(signum: c_int, handler: usize) -> usize;
 }
 
-/// SIG_IGN as signal(2) takes it.
+/// SIG_DFL and SIG_IGN as signal(2) takes them.
+const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
 /// SIGHUP and SIGCHLD on every Linux architecture rootlift builds for.
 const SIGHUP: c_int = 1;
+const SIGPIPE: c_int = 13;
 const SIGCHLD: c_int = 17;
 
 /// Ignores SIGHUP, so a step run from a login shell survives the end of
