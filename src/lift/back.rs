@@ -201,9 +201,6 @@ fn steps(
     Ok(())
 }
 
-/// Mounts the recorded root device at /oldroot with its recorded options,
-/// but not while something holds it exclusively: e2fsck and resize2fs open
-/// it with O_EXCL, and after a killed worker they may still be running.
 /// Removes `dir` and the directories in it, only those that are empty
 /// (rmdir(2)): the park's mount points (one level, `PARK/ID`) and the
 /// tmpfs's. One still holding a mount (EBUSY) or anything at all
@@ -217,6 +214,9 @@ fn remove_empty_dirs(dir: &Path) {
     let _ = std::fs::remove_dir(dir);
 }
 
+/// Mounts the recorded root device at /oldroot with its recorded options,
+/// but not while something holds it exclusively: e2fsck and resize2fs open
+/// it with O_EXCL, and after a killed worker they may still be running.
 fn remount_root(ops: &mut dyn Ops, rec: &Record) -> Result<()> {
     let (flags, _) = crate::mount::split_options(&rec.root.options);
     let (sflags, data) = crate::mount::split_options(&rec.root.super_options);
