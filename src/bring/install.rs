@@ -226,7 +226,10 @@ fn put_file(dir: &OwnedFd, name: &OsStr, src: &Path, shown: &Path) -> Result<boo
     written.map(|()| true)
 }
 
-fn copy_then_chmod(
+/// Copies all of `input` into `fd` (a file just created for it), then
+/// sets its mode (set-id bits included) with fchmod(2); `shown` names the
+/// file written in an error.
+pub fn copy_then_chmod(
     fd: OwnedFd,
     (input, src): (&mut File, &Path),
     mode: u32,

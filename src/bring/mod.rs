@@ -24,7 +24,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use closure::{Closure, Entry, Kind};
-pub use install::{InstallReport, Installed, copy_file_into, install};
+pub use install::{InstallReport, Installed, copy_file_into, copy_then_chmod, install};
 pub use search::{PROGRAM_PATH, Resolver, find_program};
 
 use crate::error::{Error, Result};

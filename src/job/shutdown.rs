@@ -103,10 +103,9 @@ pub fn install(spec: &JobSpec, kit: &Closure, rec_lines: &str, size: u64) -> Res
             Mode::from_raw_mode(0o755),
         )
         .map_err(|e| Error::sys("open", PROGRAM, e))?;
-        // 0755 whatever the umask: systemd-shutdown execs it.
-        rustix::fs::fchmod(&program, Mode::from_raw_mode(0o755))
-            .map_err(|e| Error::sys("fchmod", PROGRAM, e))?;
-        crate::lift::enter::copy_self_into(program, PROGRAM)?;
+        // 0755 whatever the umask (copy_self_into's fchmod): systemd-shutdown
+        // execs it.
+        crate::lift::enter::copy_self_into(program, Path::new(PROGRAM))?;
         let text = format!("0 idle {} {}\n{rec_lines}", Event::JobSpec, spec.encode());
         std::fs::write(JOB, text).map_err(|e| Error::io("write", JOB, &e))
     })();

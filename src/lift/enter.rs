@@ -472,28 +472,16 @@ fn copy_self(tmpfs: &OwnedFd) -> Result<()> {
         ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH,
     )
     .map_err(|e| Error::sys("openat2", format_args!("{NEWROOT}{SELF_IN_TMPFS}"), e))?;
-    copy_self_into(out, format_args!("{NEWROOT}{SELF_IN_TMPFS}"))
+    copy_self_into(out, Path::new(&format!("{NEWROOT}{SELF_IN_TMPFS}")))
 }
 
-/// Writes this program's own file (/proc/self/exe) into `out`, which the
-/// caller opened for writing; `shown` names `out` in an error.
-pub fn copy_self_into(out: OwnedFd, shown: impl std::fmt::Display) -> Result<()> {
-    use std::io::Read;
-    let mut src = std::fs::File::open("/proc/self/exe")
-        .map_err(|e| Error::io("open", "/proc/self/exe", &e))?;
-    let mut dst = std::fs::File::from(out);
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io("read", "/proc/self/exe", &e)),
-        };
-        dst.write_all(&buf[..n])
-            .map_err(|e| Error::io("write", &shown, &e))?;
-    }
-    Ok(())
+/// Writes this program's own file (/proc/self/exe) into `out`, a file the
+/// caller created for it, and makes it 0755 (fchmod(2): whatever the
+/// umask); `shown` names `out` in an error.
+pub fn copy_self_into(out: OwnedFd, shown: &Path) -> Result<()> {
+    let exe = Path::new("/proc/self/exe");
+    let mut src = std::fs::File::open(exe).map_err(|e| Error::io("open", exe.display(), &e))?;
+    bring::copy_then_chmod(out, (&mut src, exe), 0o755, shown)
 }
 
 /// Replaces this process with the tmpfs copy (`rootlift internal-entered`),
@@ -548,9 +536,14 @@ mod tests {
     fn copy_self_into_writes_this_program_byte_for_byte() {
         let path = std::env::temp_dir().join(format!("rootlift-self-{}", std::process::id()));
         let out = std::fs::File::create(&path).unwrap();
-        copy_self_into(out.into(), path.display()).expect("copied");
+        copy_self_into(out.into(), &path).expect("copied");
         let copy = std::fs::read(&path).unwrap();
+        let mode = rustix::fs::stat(&path).unwrap().st_mode & 0o7777;
         let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            mode, 0o755,
+            "the copy is 0755, whatever mode it was created with"
+        );
         let me = std::fs::read("/proc/self/exe").unwrap();
         assert!(me.len() > 64 * 1024, "more than one buffer's worth");
         assert!(copy == me, "the copy differs from /proc/self/exe");
