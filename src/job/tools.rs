@@ -2,11 +2,11 @@
 //! absolute path, with a scrubbed environment, every run journaled with
 //! its exit status.
 
-use crate::spawn::Command;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::journal::{Detail, Event, Journal, Stage};
+use crate::spawn::Command;
 
 /// lvm settings for a job run without lvmpolld or a running udevd (the
 /// tmpfs has neither, nor has an initramfs), given on the command line so

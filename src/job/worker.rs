@@ -5,7 +5,6 @@
 //! `confirm` (dead-man timer), releases the old root, runs the job with
 //! `abort` honoured between its steps, and always returns.
 
-use crate::spawn::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::control::{self, Word};
@@ -17,6 +16,7 @@ use crate::lift::record::{self, Record};
 use crate::lift::release::{self, ReleaseOptions};
 use crate::lift::{SELF_IN_TMPFS, back};
 use crate::output;
+use crate::spawn::{Command, Stdio};
 
 /// The worker's stdout and stderr: the output of e2fsck, resize2fs, lvm.
 pub const LOG: &str = "/run/rootlift/worker.log";

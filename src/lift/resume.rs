@@ -5,7 +5,6 @@
 //! again (its downtime journaled), sysvinit scripts in runlevel order,
 //! network clients with their own command lines.
 
-use crate::spawn::Command;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,6 +15,7 @@ use super::comeback::Comeback;
 use super::{systemctl, sysv, units};
 use crate::error::{Error, Result};
 use crate::journal::{Detail, Entry, Event, Journal, Stage};
+use crate::spawn::Command;
 use crate::stub;
 
 /// How long PID 1 may take to leave the stub for the real init.

@@ -16,7 +16,6 @@
 //! keeper lets go and sshd is started as usual (a short gap: `plan` says
 //! so).
 
-use crate::spawn::{Command, Stdio};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -27,6 +26,7 @@ use super::systemctl;
 use crate::error::{Error, Result};
 use crate::journal::{Detail, Entry, Event, Journal, Stage};
 use crate::proc::init::Init;
+use crate::spawn::{Command, Stdio};
 
 /// The hidden subcommand of the keeper: `internal-ssh-keeper FD...`.
 pub const INTERNAL_KEEPER: &str = "internal-ssh-keeper";
